@@ -1,0 +1,91 @@
+/* A window of rows over an ordered SQL list, moved by keyset queries.
+ *
+ * The window holds at most `height` rows: exactly what is on screen.  Every
+ * move asks SQLite for the rows just beyond an edge of the window, keyed on
+ * (sort key, id), so the cost of a move depends on the rows it brings in,
+ * never on the length of the list or the position in it.  Counting (the N
+ * of "n/N") happens only on listwin_reload(), not on moves.
+ *
+ * This module has no curses in it; ui/vlist.c draws a listwin. */
+#ifndef MKT_LISTWIN_H
+#define MKT_LISTWIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+/* An ordered list, described as pieces of one SELECT.  The pieces are
+ * constant SQL written in the program; values are always bound.  `where`
+ * may refer to the parameter :scope (see listwin_set_scope).  `key` must
+ * never be NULL for a row, and an index must match (key, id) exactly. */
+struct list_source {
+	const char	*name;
+	const char	*from;		/* tables and joins */
+	const char	*where;		/* extra condition, or NULL */
+	const char	*key;		/* sort expression */
+	const char	*id;		/* unique id expression, the tie-break */
+	const char	*cols;		/* select list shown as cells */
+	int		 ncols;
+	bool		 desc;		/* largest key first */
+};
+
+struct list_row {
+	int64_t		 id;
+	sqlite3_value	*key;
+	char		**cells;	/* ncells sanitized one-line strings */
+	int		 ncells;
+};
+
+/* Rewrites a fetched row's cells in place, e.g. to split a JSON column
+ * into one cell per field.  Must leave only sanitized strings behind. */
+typedef void (*list_expand_fn)(void *arg, struct list_row *row);
+
+struct listwin {
+	sqlite3			*db;
+	const struct list_source *src;
+	sqlite3_stmt		*st_first, *st_last, *st_after, *st_before,
+				*st_from, *st_count, *st_rank, *st_key;
+	int64_t			 scope;
+	list_expand_fn		 expand;
+	void			*expand_arg;
+
+	struct list_row		*rows;	/* the window, in list order */
+	int			 nrows;
+	int			 height;	/* rows the window may hold */
+	int			 sel;		/* index in rows; -1 when empty */
+	long long		 total;		/* rows in the whole list */
+	long long		 pos;		/* 0-based rank of the selection */
+	char			 err[256];	/* last SQLite error, if any */
+};
+
+/* Prepares the statements.  Returns 0, or -1 with a message in err. */
+int	 listwin_init(struct listwin *lw, sqlite3 *db,
+	    const struct list_source *src, char *err, size_t errlen);
+void	 listwin_free(struct listwin *lw);
+
+/* Sets :scope (e.g. which KB table's rows) and shows the list's start. */
+int	 listwin_set_scope(struct listwin *lw, int64_t scope);
+
+/* Changes the window height, keeping the selected row and its screen
+ * offset where possible. */
+int	 listwin_resize(struct listwin *lw, int height);
+
+/* Re-reads after the data changed: recounts, and keeps the selection on
+ * the same row id wherever that row now sorts.  If the row is gone the
+ * selection falls on the row that followed it, or the new last row. */
+int	 listwin_reload(struct listwin *lw);
+
+/* Selects the row with this id, if it is in the list. */
+int	 listwin_select_id(struct listwin *lw, int64_t id);
+
+/* Moves the selection by delta rows (negative is up), stopping at the
+ * ends.  With keep_offset the view scrolls with the selection, as paging
+ * does; otherwise it scrolls only as far as needed to show it. */
+int	 listwin_move(struct listwin *lw, long long delta, bool keep_offset);
+int	 listwin_top(struct listwin *lw);
+int	 listwin_bottom(struct listwin *lw);
+
+/* The selected row, or NULL when the list is empty. */
+const struct list_row *listwin_selected(const struct listwin *lw);
+
+#endif

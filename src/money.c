@@ -1,0 +1,55 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "money.h"
+
+static const struct {
+	const char	*code;
+	int		 exponent;
+} exponents[] = {
+	{ "IQD", 0 }, { "JPY", 0 }, { "KRW", 0 }, { "CLP", 0 },
+	{ "BHD", 3 }, { "KWD", 3 }, { "OMR", 3 }, { "TND", 3 },
+};
+
+int
+money_exponent(const char *currency)
+{
+	for (size_t i = 0; i < sizeof exponents / sizeof exponents[0]; i++)
+		if (currency != NULL && strcmp(currency, exponents[i].code) == 0)
+			return exponents[i].exponent;
+	return 2;
+}
+
+size_t
+money_format(char *buf, size_t len, int64_t minor, const char *currency)
+{
+	/* Work on the magnitude as unsigned so INT64_MIN formats too. */
+	uint64_t mag = minor < 0 ? -(uint64_t)minor : (uint64_t)minor;
+	int exp = money_exponent(currency);
+	uint64_t scale = 1;
+	char whole[40], *w = whole + sizeof whole;
+	int digits = 0, n;
+
+	for (int i = 0; i < exp; i++)
+		scale *= 10;
+	*--w = '\0';
+	uint64_t units = mag / scale;
+	do {
+		if (digits > 0 && digits % 3 == 0)
+			*--w = ',';
+		*--w = (char)('0' + units % 10);
+		units /= 10;
+		digits++;
+	} while (units > 0);
+
+	if (exp > 0)
+		n = snprintf(buf, len, "%s%s.%0*llu %s", minor < 0 ? "-" : "",
+		    w, exp, (unsigned long long)(mag % scale),
+		    currency != NULL ? currency : "");
+	else
+		n = snprintf(buf, len, "%s%s %s", minor < 0 ? "-" : "", w,
+		    currency != NULL ? currency : "");
+	if (n < 0)
+		return 0;
+	return (size_t)n < len ? (size_t)n : len > 0 ? len - 1 : 0;
+}

@@ -1,0 +1,19 @@
+/* Money is an int64 count of minor units plus an ISO 4217 code.  This
+ * module knows each currency's exponent and formats amounts for display;
+ * it never converts through floating point. */
+#ifndef MKT_MONEY_H
+#define MKT_MONEY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Digits after the decimal point: EUR, RUB, USD 2; IQD and JPY 0.  IQD's
+ * ISO exponent is 3, but fils are not used in practice (DESIGN.md), so the
+ * cache stores whole dinars.  Unknown codes use 2. */
+int	 money_exponent(const char *currency);
+
+/* "1,234.50 EUR", "-0.05 RUB", "1,250,000 IQD".  Returns bytes written. */
+size_t	 money_format(char *buf, size_t len, int64_t minor,
+	    const char *currency);
+
+#endif

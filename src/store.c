@@ -1,0 +1,137 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "embed.h"
+#include "store.h"
+#include "util.h"
+
+int
+store_schema_version(void)
+{
+	int n = 0;
+
+	while (embedded_migrations[n].name != NULL)
+		n++;
+	return n;
+}
+
+int
+store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "%s", msg != NULL ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return -1;
+}
+
+long long
+store_scalar(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Migration files are named NNN_what.sql and embedded in name order, so
+ * migration i (1-based) takes the schema from version i-1 to i. */
+int
+store_migrate(sqlite3 *db, char *err, size_t errlen)
+{
+	int have = (int)store_scalar(db, "PRAGMA user_version");
+	int want = store_schema_version();
+	char sql[64];
+
+	if (have < 0) {
+		snprintf(err, errlen, "cannot read schema version: %s",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	if (have > want) {
+		snprintf(err, errlen, "cache schema version %d is newer than "
+		    "this mkt understands (%d); upgrade mkt or remove the cache",
+		    have, want);
+		return -1;
+	}
+	for (int v = have; v < want; v++) {
+		const struct embedded_file *m = &embedded_migrations[v];
+		char why[512];
+
+		if (store_exec(db, "BEGIN IMMEDIATE", err, errlen) != 0)
+			return -1;
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+		if (store_exec(db, m->text, why, sizeof why) != 0 ||
+		    store_exec(db, sql, why, sizeof why) != 0) {
+			store_exec(db, "ROLLBACK", NULL, 0);
+			snprintf(err, errlen, "migration %s: %s", m->name, why);
+			return -1;
+		}
+		if (store_exec(db, "COMMIT", err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_open(const char *path, sqlite3 **out, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	char why[512];
+
+	*out = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	/* WAL lets the sync thread write while the UI reads; NORMAL sync is
+	 * durable across process kills, which is the failure we design for. */
+	if (store_exec(db, "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA foreign_keys = ON;", why, sizeof why) != 0 ||
+	    store_migrate(db, why, sizeof why) != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		sqlite3_close(db);
+		return -1;
+	}
+	*out = db;
+	return 0;
+}
+
+char *
+store_cache_path(const char *name, char *err, size_t errlen)
+{
+	char *dir, *path, *safe;
+
+	dir = xdg_dir("XDG_CACHE_HOME", ".cache", "mkt");
+	if (dir == NULL || mkdir_p(dir, 0700) != 0) {
+		snprintf(err, errlen, "cannot create cache directory %s: %s",
+		    dir != NULL ? dir : "(none)", strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	/* A URL becomes a file name: keep [A-Za-z0-9.-], map the rest to '_'. */
+	safe = xstrdup(name);
+	for (char *p = safe; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
+			*p = '_';
+	path = xasprintf("%s/%s.db", dir, safe);
+	free(safe);
+	free(dir);
+	return path;
+}

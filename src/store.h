@@ -1,0 +1,32 @@
+/* The local cache: one SQLite database in WAL mode with foreign keys on,
+ * migrated to the schema in db/.  All SQL in mkt goes through prepared
+ * statements; the UI reaches the data only through src/ modules. */
+#ifndef MKT_STORE_H
+#define MKT_STORE_H
+
+#include <sqlite3.h>
+
+/* Opens (creating if needed) and migrates the cache at path.  Returns 0,
+ * or -1 with a message naming the file. */
+int store_open(const char *path, sqlite3 **out, char *err, size_t errlen);
+
+/* Applies, in order, each embedded migration newer than the database's
+ * PRAGMA user_version, each in its own transaction.  A database from a
+ * newer mkt is refused rather than guessed at. */
+int store_migrate(sqlite3 *db, char *err, size_t errlen);
+
+/* The schema version this build migrates to. */
+int store_schema_version(void);
+
+/* The cache file for a server URL, or "demo" for the demo cache:
+ * $XDG_CACHE_HOME/mkt/<name>.db, creating the directory.  Malloc'd. */
+char *store_cache_path(const char *server_or_demo, char *err, size_t errlen);
+
+/* Runs one statement with no result rows and no parameters. */
+int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
+
+/* SELECT count(*)-style helper: the first column of the first row of a
+ * parameterless query, or -1 on error. */
+long long store_scalar(sqlite3 *db, const char *sql);
+
+#endif

@@ -1,0 +1,25 @@
+/* The full-screen interface.  src/main.c calls only these. */
+#ifndef MKT_UI_H
+#define MKT_UI_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+
+#include "config.h"
+
+struct ui_options {
+	sqlite3			*db;
+	const struct mkt_config	*cfg;
+	const char		*user;		/* "demo" without a server */
+	const char		*sync_state;	/* "no server", "offline"… */
+};
+
+/* Checks the [keys] section against the key and command tables, so a bad
+ * binding is a config error before the screen is taken over. */
+int	ui_check_keys(const struct mkt_config *cfg, char *err, size_t errlen);
+
+/* Runs until the user quits.  Returns 0, or -1 with a message in err
+ * after the terminal has been restored. */
+int	ui_run(const struct ui_options *opt, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,182 @@
+#include <string.h>
+
+#include "draw.h"
+#include "theme.h"
+#include "vlist.h"
+
+#define GAP	1	/* columns between cells */
+
+int
+vlist_init(struct vlist *vl, sqlite3 *db, const struct list_source *src,
+    const struct vcolumn *cols, int ncols, char *err, size_t errlen)
+{
+	memset(vl, 0, sizeof *vl);
+	vl->cols = cols;
+	vl->ncols = ncols;
+	vl->cur_col = -1;
+	vl->empty = "(nothing here)";
+	return listwin_init(&vl->win, db, src, err, errlen);
+}
+
+void
+vlist_free(struct vlist *vl)
+{
+	listwin_free(&vl->win);
+}
+
+void
+vlist_column(struct vlist *vl, int delta)
+{
+	vl->cur_col += delta;
+	if (vl->cur_col >= vl->ncols)
+		vl->cur_col = vl->ncols - 1;
+	if (vl->cur_col < 0)
+		vl->cur_col = 0;
+}
+
+/* Chooses which columns show and how wide.  Returns how many are shown,
+ * their indexes in shown[] and widths in width[]. */
+static int
+layout(struct vlist *vl, int w, int *shown, int *width)
+{
+	int n = 0, used = 0, flex = 0;
+
+	if (vl->cur_col >= 0) {
+		/* Grid: a run of columns starting at first_col, moved so the
+		 * cursor column is always in it. */
+		if (vl->first_col > vl->cur_col)
+			vl->first_col = vl->cur_col;
+		for (;;) {
+			int end = vl->first_col, sum = 0;
+			while (end < vl->ncols && sum + vl->cols[end].min <= w) {
+				sum += vl->cols[end].min + GAP;
+				end++;
+			}
+			if (vl->cur_col < end || vl->first_col >= vl->cur_col)
+				break;
+			vl->first_col++;
+		}
+		for (int c = vl->first_col; c < vl->ncols; c++) {
+			if (used + vl->cols[c].min > w)
+				break;
+			shown[n] = c;
+			width[n++] = vl->cols[c].min;
+			used += vl->cols[c].min + GAP;
+		}
+	} else {
+		/* List: admit columns by priority while their minimum widths
+		 * fit, then lay them out in their own order. */
+		bool take[64] = { false };
+		for (int p = 0; p <= 9; p++)
+			for (int c = 0; c < vl->ncols && c < 64; c++) {
+				if (vl->cols[c].priority != p || take[c])
+					continue;
+				if (used + vl->cols[c].min <= w) {
+					take[c] = true;
+					used += vl->cols[c].min + GAP;
+				}
+			}
+		for (int c = 0; c < vl->ncols && c < 64; c++)
+			if (take[c]) {
+				shown[n] = c;
+				width[n++] = vl->cols[c].min;
+			}
+	}
+
+	/* Hand out the spare width: bounded columns up to their max, then
+	 * everything left to the flexible ones. */
+	int spare = w - (used > 0 ? used - GAP : 0);
+	for (int i = 0; i < n && spare > 0; i++) {
+		const struct vcolumn *c = &vl->cols[shown[i]];
+		if (c->max == 0) {
+			flex++;
+			continue;
+		}
+		int add = c->max - width[i];
+		if (add > spare)
+			add = spare;
+		if (add > 0) {
+			width[i] += add;
+			spare -= add;
+		}
+	}
+	for (int i = 0; i < n && spare > 0 && flex > 0; i++)
+		if (vl->cols[shown[i]].max == 0) {
+			int add = spare / flex--;
+			width[i] += add;
+			spare -= add;
+		}
+	return n;
+}
+
+static void
+draw_row(struct vlist *vl, const struct list_row *row, int y, int x, int w,
+    int n, const int *shown, const int *width, attr_t base, bool selected,
+    time_t now)
+{
+	char buf[512];
+	int cx = x;
+
+	draw_fill(y, x, w, base);
+	for (int i = 0; i < n; i++) {
+		const struct vcolumn *c = &vl->cols[shown[i]];
+		const char *s;
+		int role = -1;
+		attr_t a = base;
+
+		if (c->format != NULL)
+			s = c->format(row, c, buf, sizeof buf, now, &role);
+		else
+			s = c->cell < row->ncells ? row->cells[c->cell] : "";
+		if (role >= 0 && !selected)
+			a = theme_attr((enum role)role) |
+			    (base & (A_BOLD | A_UNDERLINE));
+		if (selected && shown[i] == vl->cur_col)
+			a = theme_attr(ROLE_TAB_ACTIVE);
+		draw_cell(y, cx, s, width[i], c->right, a);
+		cx += width[i] + GAP;
+	}
+}
+
+void
+vlist_draw(struct vlist *vl, int y, int x, int h, int w, bool focused,
+    time_t now)
+{
+	struct listwin *lw = &vl->win;
+	int shown[64], width[64], n, cx = x;
+
+	if (h < 2 || w < 1)
+		return;
+	if (lw->height != h - 1 || !vl->loaded) {
+		listwin_resize(lw, h - 1);
+		vl->loaded = true;
+	}
+	n = layout(vl, w, shown, width);
+
+	draw_fill(y, x, w, theme_attr(ROLE_HEADER));
+	for (int i = 0; i < n; i++) {
+		const struct vcolumn *c = &vl->cols[shown[i]];
+		draw_cell(y, cx, c->title, width[i], c->right,
+		    theme_attr(ROLE_HEADER));
+		cx += width[i] + GAP;
+	}
+	for (int r = 0; r < h - 1; r++) {
+		const struct list_row *row = r < lw->nrows ? &lw->rows[r] : NULL;
+		bool sel = row != NULL && r == lw->sel;
+		attr_t a;
+
+		if (row == NULL) {
+			draw_fill(y + 1 + r, x, w, theme_attr(ROLE_NORMAL));
+			continue;
+		}
+		a = sel ? theme_attr(focused ? ROLE_SELECTED :
+		    ROLE_SELECTED_IDLE) : theme_attr(ROLE_NORMAL);
+		if (vl->row_attr != NULL)
+			a |= (attr_t)vl->row_attr(row);
+		draw_row(vl, row, y + 1 + r, x, w, n, shown, width, a, sel,
+		    now);
+	}
+	if (lw->nrows == 0)
+		draw_cell(y + 1, x + 1, lw->err[0] != '\0' ? lw->err :
+		    vl->empty, w - 1, 0, theme_attr(ROLE_DIM));
+}
