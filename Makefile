@@ -132,14 +132,19 @@ e2e: deps
 	@$(MAKE) --no-print-directory binaries
 	@MKT_BIN=$(BUILD)/mkt SANITIZE=$(SANITIZE) tests/run.sh e2e
 
-bench: all
-	@tests/bench/run.sh
+$(BUILD)/bench/%: tests/bench/%.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_OBJ) $(ALL_LDFLAGS) $(PKG_LIBS) -lm -lpthread
+
+bench: deps-build
+	@$(MAKE) --no-print-directory binaries $(BUILD)/bench/bench_listwin
+	@BENCH_BIN=$(BUILD)/bench/bench_listwin tests/bench/run.sh
 
 # ---- install -------------------------------------------------------------
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/doc/mkt
 	install -m 755 $(BUILD)/mkt $(DESTDIR)$(PREFIX)/bin/mkt
-	install -m 644 mkt.1 $(DESTDIR)$(PREFIX)/share/man/man1/mkt.1
+	install -m 644 assets/mkt.1 $(DESTDIR)$(PREFIX)/share/man/man1/mkt.1
 	install -m 644 mkt.conf README.md $(DESTDIR)$(PREFIX)/share/doc/mkt/
 
 uninstall:

@@ -41,8 +41,8 @@ prepare(struct listwin *lw, sqlite3_stmt **st, const char *what,
 	where = xasprintf("(%s)%s%s", s->where != NULL ? s->where : "1",
 	    cond != NULL ? " AND " : "", cond != NULL ? cond : "");
 	if (what != NULL)
-		sql = xasprintf("SELECT %s FROM %s WHERE %s", what, s->from,
-		    where);
+		sql = xasprintf("SELECT %s FROM %s WHERE %s", what,
+		    s->count_from != NULL ? s->count_from : s->from, where);
 	else
 		sql = xasprintf("SELECT %s, %s, %s FROM %s WHERE %s "
 		    "ORDER BY %s %s, %s %s%s", s->id, s->key, s->cols,

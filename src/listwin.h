@@ -21,6 +21,10 @@
 struct list_source {
 	const char	*name;
 	const char	*from;		/* tables and joins */
+	/* The tables to count over, if fewer than `from`: joins that can
+	 * never drop or repeat a row (NOT NULL foreign keys) need not be
+	 * walked to count it.  Both must give `where` what it names. */
+	const char	*count_from;
 	const char	*where;		/* extra condition, or NULL */
 	const char	*key;		/* sort expression */
 	const char	*id;		/* unique id expression, the tie-break */

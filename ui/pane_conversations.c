@@ -20,6 +20,7 @@ static const struct list_source conversations = {
 	    " JOIN channels ch ON ch.id = c.channel_id"
 	    " JOIN companies co ON co.id = c.company_id"
 	    " LEFT JOIN users u ON u.id = c.assignee_id",
+	.count_from = "conversations c",
 	.key = "c.last_activity_at",
 	.id = "c.id",
 	.cols = "c.priority, ch.platform, co.code, k.name,"
@@ -83,14 +84,14 @@ static const struct vcolumn columns[] = {
 	{ "", C_PRIORITY, 0, 2, 2, 0, false, fmt_priority, NULL },
 	{ "ch", C_PLATFORM, 0, 2, 2, 0, false, fmt_platform, NULL },
 	{ "company", C_COMPANY, 0, 7, 7, 2, false, NULL, NULL },
-	{ "contact", C_CONTACT, 0, 12, 22, 0, false, NULL, NULL },
-	{ "last message", C_PREVIEW, 0, 12, 0, 0, false, NULL, NULL },
+	{ "contact", C_CONTACT, 0, 12, 20, 0, false, NULL, NULL },
+	{ "last message", C_PREVIEW, 0, 16, 0, 0, false, NULL, NULL },
 	{ "wait", C_WAITING, 0, 4, 5, 1, true, fmt_waiting, NULL },
 	{ "seen", C_ACTIVITY, 0, 4, 5, 3, true, fmt_ago, NULL },
 	{ "status", C_STATUS, 0, 8, 8, 2, false, fmt_status, NULL },
-	{ "assignee", C_ASSIGNEE, 0, 8, 16, 3, false, NULL, NULL },
+	{ "assignee", C_ASSIGNEE, 0, 8, 14, 3, false, NULL, NULL },
 	{ "new", C_UNREAD, 0, 3, 3, 1, true, fmt_count, NULL },
-	{ "labels", C_LABELS, 0, 8, 18, 4, false, NULL, NULL },
+	{ "labels", C_LABELS, 0, 8, 16, 4, false, NULL, NULL },
 	{ "pay", C_PAYMENT, 0, 6, 6, 3, false, fmt_payment, NULL },
 };
 

@@ -15,6 +15,7 @@ static const struct list_source invoices = {
 	.name = "invoices",
 	.from = "invoices i JOIN companies co ON co.id = i.company_id",
 	/* Must match the expression of index invoices_by_due. */
+	.count_from = "invoices i",
 	.key = "ifnull(i.due_date, '9999-12-31')",
 	.id = "i.id",
 	.cols = "ifnull(i.number, 'draft #' || i.id), co.code, co.name, i.kind,"

@@ -38,9 +38,9 @@ static const struct list_source rows = {
 };
 
 static const struct vcolumn table_columns[] = {
-	{ "table", T_NAME, 0, 12, 0, 0, false, NULL, NULL },
-	{ "company", T_COMPANY, 0, 7, 7, 1, false, NULL, NULL },
-	{ "kind", T_KIND, 0, 7, 7, 2, false, NULL, NULL },
+	{ "table", T_NAME, 0, 16, 0, 0, false, NULL, NULL },
+	{ "company", T_COMPANY, 0, 7, 7, 2, false, NULL, NULL },
+	{ "kind", T_KIND, 0, 7, 7, 1, false, NULL, NULL },
 	{ "rows", T_ROWS, 0, 5, 6, 0, true, NULL, NULL },
 };
 
@@ -138,7 +138,7 @@ draw(struct app *app, enum pane_id self, int y, int x, int h, int w)
 {
 	struct kb_pane *kb = app->pane_data[self];
 	const struct list_row *t;
-	int lw = w >= SPLIT_MIN_COLS ? 38 : w;
+	int lw = w >= SPLIT_MIN_COLS ? w * 3 / 8 : w;
 
 	/* Draw the tables first: that loads them, and the grid follows the
 	 * selected table. */

@@ -17,6 +17,7 @@ static const struct list_source orders = {
 	.name = "orders",
 	.from = "orders o JOIN companies co ON co.id = o.company_id"
 	    " LEFT JOIN users x ON x.id = o.executor_id",
+	.count_from = "orders o",
 	.key = "o.created_at",
 	.id = "o.id",
 	.cols = "o.number, co.code, o.kind, o.title, o.city,"

@@ -83,22 +83,24 @@ layout(struct vlist *vl, int w, int *shown, int *width)
 			}
 	}
 
-	/* Hand out the spare width: bounded columns up to their max, then
-	 * everything left to the flexible ones. */
+	/* Hand out the spare width.  Bounded columns may take half of it
+	 * toward their max, so the flexible ones (a message preview, a
+	 * title), which carry the most text, keep the rest. */
 	int spare = w - (used > 0 ? used - GAP : 0);
-	for (int i = 0; i < n && spare > 0; i++) {
+	for (int i = 0; i < n; i++)
+		flex += vl->cols[shown[i]].max == 0;
+	int budget = flex > 0 ? spare / 2 : spare;
+	for (int i = 0; i < n && budget > 0; i++) {
 		const struct vcolumn *c = &vl->cols[shown[i]];
-		if (c->max == 0) {
-			flex++;
-			continue;
-		}
 		int add = c->max - width[i];
-		if (add > spare)
-			add = spare;
-		if (add > 0) {
-			width[i] += add;
-			spare -= add;
-		}
+
+		if (c->max == 0 || add <= 0)
+			continue;
+		if (add > budget)
+			add = budget;
+		width[i] += add;
+		budget -= add;
+		spare -= add;
 	}
 	for (int i = 0; i < n && spare > 0 && flex > 0; i++)
 		if (vl->cols[shown[i]].max == 0) {

@@ -52,7 +52,9 @@ check "help has the pane section for the knowledge base" 'Knowledge base'
 send q
 check_absent "q closes the help, not mkt" 'Help — keys and commands'
 
-type_text ':pa'; send Tab; type_text 'ord'; send Tab
+type_text ':pa'; send Tab
+check "Tab on an ambiguous prefix lists the candidates" ':pa +page-down +page-up +pane'
+type_text 'n'; send Tab; type_text 'ord'; send Tab
 check "Tab completes command names and pane names" ':pane orders'
 send Enter
 check ":pane orders switches pane" '(M|X8)-[0-9]{6}'

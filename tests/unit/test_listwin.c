@@ -365,7 +365,7 @@ static void
 test_selection_follows_its_row_when_its_key_changes(void **state)
 {
 	struct fixture *f = *state;
-	int64_t ids[100], id;
+	int64_t ids[101], id;
 	int n;
 
 	fill(f->db, 100);
@@ -382,7 +382,7 @@ test_selection_follows_its_row_when_its_key_changes(void **state)
 	}
 	exec(f->db, "INSERT INTO items(id, k, name) VALUES (500, 2000, 'new')");
 	assert_int_equal(listwin_reload(&f->lw), 0);
-	n = model(f->db, &items_desc, 0, ids, 100 + 1);
+	n = model(f->db, &items_desc, 0, ids, 101);
 	assert_int_equal(listwin_selected(&f->lw)->id, id);
 	assert_int_equal(f->lw.pos, 1);
 	assert_int_equal(f->lw.total, 101);

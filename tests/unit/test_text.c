@@ -548,8 +548,8 @@ test_cell_is_always_exactly_cols_wide(void **state)
 {
 	static const char *const samples[] = {
 		"", "a", "abc", "Привет мир", "مرحبا بالعالم", "日本語のテキスト",
-		"a日b本c語", "😀😀😀x", "e\xcc\x81" "e\xcc\x81" "e\xcc\x81",
-		"\xcc\x81" "lead", "x\xe2\x80\x8by", "mixed 日本 and Ελληνικά",
+		"a日b本c語", "😀😀😀x", ("e\xcc\x81" "e\xcc\x81" "e\xcc\x81"),
+		("\xcc\x81" "lead"), "x\xe2\x80\x8by", "mixed 日本 and Ελληνικά",
 	};
 
 	(void)state;
