@@ -95,7 +95,7 @@ define embed
 	   echo 'const struct embedded_file $(1)[] = {'; \
 	   for f in $(2); do \
 	     printf '  { "%s",\n' "$$(basename $$f)"; \
-	     sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' $$f; \
+	     sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' -e 's/^/    "/' -e 's/$$/\\n"/' $$f; \
 	     echo '  },'; \
 	   done; \
 	   echo '  { 0, 0 }'; echo '};'; } > $@

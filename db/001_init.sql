@@ -10,13 +10,18 @@
 --     locally whose outbox entry has not been acknowledged yet.
 --   * every list a pane shows has an index matching its keyset order exactly,
 --     so a window query never scans or sorts.
+--   * enumerations are checked as "x = 'a' OR x = 'b'": SQLite builds a
+--     temporary table for every "x IN (...)" a CHECK evaluates, which made
+--     each insert about five times slower.
 
 CREATE TABLE users (
 	id          INTEGER PRIMARY KEY,
 	email       TEXT NOT NULL UNIQUE,
 	name        TEXT NOT NULL,
-	role        TEXT NOT NULL CHECK (role IN
-	              ('admin','manager','billing','support','client','performer')),
+	role        TEXT NOT NULL CHECK (role = 'admin' OR role = 'manager' OR
+	                                 role = 'billing' OR role = 'support' OR
+	                                 role = 'client' OR
+	                                 role = 'performer'),
 	language    TEXT,
 	created_at  INTEGER NOT NULL
 );
@@ -25,9 +30,12 @@ CREATE TABLE companies (
 	id                INTEGER PRIMARY KEY,
 	code              TEXT NOT NULL UNIQUE,           -- COMP001
 	name              TEXT NOT NULL,
-	kind              TEXT NOT NULL CHECK (kind IN ('product','service','hybrid')),
+	kind              TEXT NOT NULL CHECK (kind = 'product' OR
+	                                       kind = 'service' OR
+	                                       kind = 'hybrid'),
 	status            TEXT NOT NULL DEFAULT 'active'
-	                    CHECK (status IN ('active','inactive','suspended')),
+	                    CHECK (status = 'active' OR status = 'inactive' OR
+	                           status = 'suspended'),
 	manager_id        INTEGER REFERENCES users(id),   -- at most one manager
 	owner_id          INTEGER REFERENCES users(id),   -- the client who owns it
 	country           TEXT,                           -- ISO 3166-1 alpha-2
@@ -37,7 +45,10 @@ CREATE TABLE companies (
 	invoice_currency  TEXT NOT NULL DEFAULT 'EUR',
 	deferral_days     INTEGER,                        -- NULL means Net 15
 	block_state       TEXT NOT NULL DEFAULT 'none'
-	                    CHECK (block_state IN ('none','notified','hidden','blocked')),
+	                    CHECK (block_state = 'none' OR
+	                           block_state = 'notified' OR
+	                           block_state = 'hidden' OR
+	                           block_state = 'blocked'),
 	version           INTEGER NOT NULL DEFAULT 1,
 	pending           INTEGER NOT NULL DEFAULT 0,
 	created_at        INTEGER NOT NULL,
@@ -47,7 +58,9 @@ CREATE TABLE companies (
 -- PetsCare special terms; a company without a row pays the default 5 %.
 CREATE TABLE commission_terms (
 	company_id    INTEGER PRIMARY KEY REFERENCES companies(id) ON DELETE CASCADE,
-	type          TEXT NOT NULL CHECK (type IN ('percent','fixed','hybrid','tiered')),
+	type          TEXT NOT NULL CHECK (type = 'percent' OR type = 'fixed' OR
+	                                   type = 'hybrid' OR
+	                                   type = 'tiered'),
 	percent_bp    INTEGER,
 	fixed_minor   INTEGER,
 	currency      TEXT,
@@ -61,11 +74,17 @@ CREATE TABLE commission_terms (
 CREATE TABLE channels (
 	id           INTEGER PRIMARY KEY,
 	company_id   INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
-	platform     TEXT NOT NULL CHECK (platform IN
-	               ('whatsapp','telegram','instagram','facebook','email','tiktok','order_chat')),
+	platform     TEXT NOT NULL CHECK (platform = 'whatsapp' OR
+	                                  platform = 'telegram' OR
+	                                  platform = 'instagram' OR
+	                                  platform = 'facebook' OR
+	                                  platform = 'email' OR
+	                                  platform = 'tiktok' OR
+	                                  platform = 'order_chat'),
 	name         TEXT NOT NULL,                        -- number, handle or address
 	status       TEXT NOT NULL DEFAULT 'disconnected'
-	               CHECK (status IN ('disconnected','connecting','connected','error')),
+	               CHECK (status = 'disconnected' OR status = 'connecting' OR
+	                      status = 'connected' OR status = 'error'),
 	last_error   TEXT,
 	error_count  INTEGER NOT NULL DEFAULT 0,
 	version      INTEGER NOT NULL DEFAULT 1,
@@ -91,7 +110,8 @@ CREATE INDEX contacts_company ON contacts(company_id);
 CREATE TABLE orders (
 	id                     INTEGER PRIMARY KEY,
 	number                 TEXT NOT NULL UNIQUE,
-	kind                   TEXT NOT NULL CHECK (kind IN ('marketplace','checkout')),
+	kind                   TEXT NOT NULL CHECK (kind = 'marketplace' OR
+	                                            kind = 'checkout'),
 	company_id             INTEGER NOT NULL REFERENCES companies(id),
 	customer_id            INTEGER REFERENCES users(id),      -- marketplace customer
 	contact_id             INTEGER REFERENCES contacts(id),   -- checkout customer
@@ -104,7 +124,10 @@ CREATE TABLE orders (
 	currency               TEXT NOT NULL,
 	budget_minor           INTEGER,
 	status                 TEXT NOT NULL DEFAULT 'open'
-	                         CHECK (status IN ('open','in_progress','completed','cancelled')),
+	                         CHECK (status = 'open' OR
+	                                status = 'in_progress' OR
+	                                status = 'completed' OR
+	                                status = 'cancelled'),
 	executor_id            INTEGER REFERENCES users(id),
 	work_started_at        INTEGER,
 	cancel_work_reason     TEXT,     -- reason of the last cancelled start of work
@@ -112,8 +135,9 @@ CREATE TABLE orders (
 	delivery_minor         INTEGER,  -- checkout: charged once per order
 	free_delivery_minor    INTEGER,  -- checkout: threshold that waives delivery
 	total_minor            INTEGER,
-	payment_status         TEXT CHECK (payment_status IN
-	                         ('no_payment_link','payment_link_sent','paid')),
+	payment_status         TEXT CHECK (payment_status = 'no_payment_link' OR
+	                                   payment_status = 'payment_link_sent' OR
+	                                   payment_status = 'paid'),
 	payment_reminder_hours INTEGER,
 	version                INTEGER NOT NULL DEFAULT 1,
 	pending                INTEGER NOT NULL DEFAULT 0,
@@ -142,7 +166,8 @@ CREATE TABLE offers (
 	price_minor   INTEGER,
 	currency      TEXT,
 	status        TEXT NOT NULL DEFAULT 'pending'
-	                CHECK (status IN ('pending','accepted','rejected','completed')),
+	                CHECK (status = 'pending' OR status = 'accepted' OR
+	                       status = 'rejected' OR status = 'completed'),
 	version       INTEGER NOT NULL DEFAULT 1,
 	pending       INTEGER NOT NULL DEFAULT 0,
 	created_at    INTEGER NOT NULL,
@@ -156,7 +181,8 @@ CREATE TABLE contact_purchases (
 	price_minor   INTEGER NOT NULL,
 	currency      TEXT NOT NULL,
 	status        TEXT NOT NULL DEFAULT 'pending'
-	                CHECK (status IN ('pending','paid','failed','refunded')),
+	                CHECK (status = 'pending' OR status = 'paid' OR
+	                       status = 'failed' OR status = 'refunded'),
 	created_at    INTEGER NOT NULL,
 	paid_at       INTEGER,
 	UNIQUE (order_id, performer_id)
@@ -178,19 +204,26 @@ CREATE TABLE conversations (
 	contact_id           INTEGER NOT NULL REFERENCES contacts(id),
 	order_id             INTEGER REFERENCES orders(id),
 	status               TEXT NOT NULL DEFAULT 'open'
-	                       CHECK (status IN ('open','pending','snoozed','resolved')),
+	                       CHECK (status = 'open' OR status = 'pending' OR
+	                              status = 'snoozed' OR
+	                              status = 'resolved'),
 	snoozed_until        INTEGER,
 	priority             TEXT NOT NULL DEFAULT 'none'
-	                       CHECK (priority IN ('urgent','high','medium','low','none')),
+	                       CHECK (priority = 'urgent' OR priority = 'high' OR
+	                              priority = 'medium' OR priority = 'low' OR
+	                              priority = 'none'),
 	assignee_id          INTEGER REFERENCES users(id),
-	handler              TEXT NOT NULL DEFAULT 'ai' CHECK (handler IN ('ai','human')),
+	handler              TEXT NOT NULL DEFAULT 'ai' CHECK (handler = 'ai' OR
+	                                                       handler = 'human'),
 	handoff_requested    INTEGER NOT NULL DEFAULT 0,   -- waiting on a human
 	unread_count         INTEGER NOT NULL DEFAULT 0,
 	last_activity_at     INTEGER NOT NULL,
 	waiting_since        INTEGER,   -- oldest inbound message with no reply after it
 	last_message_preview TEXT,
 	payment_status       TEXT NOT NULL DEFAULT 'no_payment_link'
-	                       CHECK (payment_status IN ('no_payment_link','payment_link_sent','paid')),
+	                       CHECK (payment_status = 'no_payment_link' OR
+	                              payment_status = 'payment_link_sent' OR
+	                              payment_status = 'paid'),
 	payment_reminder     INTEGER NOT NULL DEFAULT 0,
 	version              INTEGER NOT NULL DEFAULT 1,
 	pending              INTEGER NOT NULL DEFAULT 0,
@@ -209,16 +242,26 @@ CREATE INDEX conversation_labels_label ON conversation_labels(label);
 CREATE TABLE messages (
 	id               INTEGER PRIMARY KEY,
 	conversation_id  INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-	direction        TEXT NOT NULL CHECK (direction IN ('in','out')),
-	kind             TEXT NOT NULL DEFAULT 'text' CHECK (kind IN ('text','note','system')),
-	author_kind      TEXT NOT NULL CHECK (author_kind IN ('contact','user','ai','system')),
+	direction        TEXT NOT NULL CHECK (direction = 'in' OR
+	                                      direction = 'out'),
+	kind             TEXT NOT NULL DEFAULT 'text' CHECK (kind = 'text' OR
+	                                                     kind = 'note' OR
+	                                                     kind = 'system'),
+	author_kind      TEXT NOT NULL CHECK (author_kind = 'contact' OR
+	                                      author_kind = 'user' OR
+	                                      author_kind = 'ai' OR
+	                                      author_kind = 'system'),
 	author_id        INTEGER REFERENCES users(id),
 	body             TEXT NOT NULL,
 	attachment_url   TEXT,
 	attachment_type  TEXT,
 	attachment_size  INTEGER,
-	x8_type          TEXT CHECK (x8_type IN ('TYPE1','TYPE2','TYPE3')),
-	delivery         TEXT CHECK (delivery IN ('sending','sent','delivered','read','failed')),
+	x8_type          TEXT CHECK (x8_type = 'TYPE1' OR x8_type = 'TYPE2' OR
+	                             x8_type = 'TYPE3'),
+	delivery         TEXT CHECK (delivery = 'sending' OR delivery = 'sent' OR
+	                             delivery = 'delivered' OR
+	                             delivery = 'read' OR
+	                             delivery = 'failed'),
 	version          INTEGER NOT NULL DEFAULT 1,
 	pending          INTEGER NOT NULL DEFAULT 0,
 	created_at       INTEGER NOT NULL
@@ -229,7 +272,8 @@ CREATE TABLE kb_tables (
 	id          INTEGER PRIMARY KEY,
 	company_id  INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
 	name        TEXT NOT NULL,
-	kind        TEXT NOT NULL CHECK (kind IN ('product','service','custom')),
+	kind        TEXT NOT NULL CHECK (kind = 'product' OR kind = 'service' OR
+	                                 kind = 'custom'),
 	version     INTEGER NOT NULL DEFAULT 1,
 	pending     INTEGER NOT NULL DEFAULT 0,
 	created_at  INTEGER NOT NULL,
@@ -242,8 +286,10 @@ CREATE TABLE kb_columns (
 	table_id     INTEGER NOT NULL REFERENCES kb_tables(id) ON DELETE CASCADE,
 	position     INTEGER NOT NULL,
 	name         TEXT NOT NULL,
-	type         TEXT NOT NULL CHECK (type IN
-	               ('text','integer','money','boolean','json_list','url','enum')),
+	type         TEXT NOT NULL CHECK (type = 'text' OR type = 'integer' OR
+	                                  type = 'money' OR type = 'boolean' OR
+	                                  type = 'json_list' OR type = 'url' OR
+	                                  type = 'enum'),
 	required     INTEGER NOT NULL DEFAULT 0,
 	enum_values  TEXT,           -- JSON list, for type 'enum'
 	PRIMARY KEY (table_id, position),
@@ -269,7 +315,8 @@ CREATE TABLE projects (
 	company_id     INTEGER NOT NULL REFERENCES companies(id),
 	name           TEXT NOT NULL,
 	status         TEXT NOT NULL DEFAULT 'active'
-	                 CHECK (status IN ('quote','active','completed','cancelled')),
+	                 CHECK (status = 'quote' OR status = 'active' OR
+	                        status = 'completed' OR status = 'cancelled'),
 	currency       TEXT NOT NULL,
 	budget_minor   INTEGER NOT NULL,
 	agency_fee_bp  INTEGER NOT NULL,   -- clamped to 1000..5000
@@ -281,11 +328,17 @@ CREATE TABLE invoices (
 	id                 INTEGER PRIMARY KEY,
 	company_id         INTEGER NOT NULL REFERENCES companies(id),
 	project_id         INTEGER REFERENCES projects(id),
-	kind               TEXT NOT NULL CHECK (kind IN
-	                     ('commission','subscription','deposit','milestone','final','additional')),
+	kind               TEXT NOT NULL CHECK (kind = 'commission' OR
+	                                        kind = 'subscription' OR
+	                                        kind = 'deposit' OR
+	                                        kind = 'milestone' OR
+	                                        kind = 'final' OR
+	                                        kind = 'additional'),
 	number             TEXT UNIQUE,    -- INV-YYYY-NNNNNN, allocated on issue
 	status             TEXT NOT NULL DEFAULT 'draft'
-	                     CHECK (status IN ('draft','sent','paid','overdue','cancelled')),
+	                     CHECK (status = 'draft' OR status = 'sent' OR
+	                            status = 'paid' OR status = 'overdue' OR
+	                            status = 'cancelled'),
 	currency           TEXT NOT NULL,
 	subtotal_minor     INTEGER NOT NULL DEFAULT 0,
 	discount_minor     INTEGER NOT NULL DEFAULT 0,
@@ -316,7 +369,8 @@ CREATE TABLE invoice_lines (
 	quantity          INTEGER NOT NULL DEFAULT 1,
 	unit_price_minor  INTEGER NOT NULL,
 	amount_minor      INTEGER NOT NULL,
-	ref_kind          TEXT CHECK (ref_kind IN ('booking','order')),
+	ref_kind          TEXT CHECK (ref_kind = 'booking' OR
+	                              ref_kind = 'order'),
 	ref_id            TEXT,
 	fee_breakdown     TEXT           -- "agency fee 23 % = base 20 + expert 5 − repeat 2"
 );
@@ -327,12 +381,15 @@ CREATE TABLE payments (
 	invoice_id    INTEGER NOT NULL REFERENCES invoices(id) ON DELETE CASCADE,
 	amount_minor  INTEGER NOT NULL CHECK (amount_minor > 0),
 	currency      TEXT NOT NULL,
-	method        TEXT NOT NULL CHECK (method IN
-	                ('bank_transfer','cash','card','mobile_wallet','installments')),
+	method        TEXT NOT NULL CHECK (method = 'bank_transfer' OR
+	                                   method = 'cash' OR method = 'card' OR
+	                                   method = 'mobile_wallet' OR
+	                                   method = 'installments'),
 	reference     TEXT,
 	paid_at       INTEGER NOT NULL,
 	status        TEXT NOT NULL DEFAULT 'confirmed'
-	                CHECK (status IN ('pending','confirmed','failed','refunded')),
+	                CHECK (status = 'pending' OR status = 'confirmed' OR
+	                       status = 'failed' OR status = 'refunded'),
 	verified_by   INTEGER REFERENCES users(id),
 	version       INTEGER NOT NULL DEFAULT 1,
 	pending       INTEGER NOT NULL DEFAULT 0,
@@ -377,7 +434,8 @@ CREATE TABLE outbox (
 	ref_id       INTEGER NOT NULL,
 	undo         TEXT,           -- JSON of the row before the optimistic apply
 	state        TEXT NOT NULL DEFAULT 'queued'
-	               CHECK (state IN ('queued','inflight','done','rejected')),
+	               CHECK (state = 'queued' OR state = 'inflight' OR
+	                      state = 'done' OR state = 'rejected'),
 	attempts     INTEGER NOT NULL DEFAULT 0,
 	last_error   TEXT,
 	created_at   INTEGER NOT NULL

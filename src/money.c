@@ -53,3 +53,11 @@ money_format(char *buf, size_t len, int64_t minor, const char *currency)
 		return 0;
 	return (size_t)n < len ? (size_t)n : len > 0 ? len - 1 : 0;
 }
+
+int64_t
+money_percent(int64_t amount, int64_t bp)
+{
+	int64_t p = amount * bp;
+
+	return p >= 0 ? (p + 5000) / 10000 : -((-p + 5000) / 10000);
+}

@@ -12,6 +12,10 @@
  * cache stores whole dinars.  Unknown codes use 2. */
 int	 money_exponent(const char *currency);
 
+/* bp basis points of amount (500 = 5 %), rounded half-up, away from
+ * zero for negative amounts: the one rounding rule for every line. */
+int64_t	 money_percent(int64_t amount, int64_t bp);
+
 /* "1,234.50 EUR", "-0.05 RUB", "1,250,000 IQD".  Returns bytes written. */
 size_t	 money_format(char *buf, size_t len, int64_t minor,
 	    const char *currency);
