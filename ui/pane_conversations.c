@@ -4,33 +4,9 @@
 
 #include "app.h"
 #include "columns.h"
+#include "lists.h"
 #include "theme.h"
 #include "util.h"
-
-enum {
-	C_PRIORITY, C_PLATFORM, C_COMPANY, C_CONTACT, C_PREVIEW, C_ACTIVITY,
-	C_STATUS, C_ASSIGNEE, C_UNREAD, C_PAYMENT, C_WAITING, C_LABELS,
-	C_NCOLS
-};
-
-static const struct list_source conversations = {
-	.name = "conversations",
-	.from = "conversations c"
-	    " JOIN contacts k ON k.id = c.contact_id"
-	    " JOIN channels ch ON ch.id = c.channel_id"
-	    " JOIN companies co ON co.id = c.company_id"
-	    " LEFT JOIN users u ON u.id = c.assignee_id",
-	.count_from = "conversations c",
-	.key = "c.last_activity_at",
-	.id = "c.id",
-	.cols = "c.priority, ch.platform, co.code, k.name,"
-	    " c.last_message_preview, c.last_activity_at, c.status, u.name,"
-	    " c.unread_count, c.payment_status, c.waiting_since,"
-	    " (SELECT group_concat(label, ' ') FROM conversation_labels l"
-	    "   WHERE l.conversation_id = c.id)",
-	.ncols = C_NCOLS,
-	.desc = true,
-};
 
 static const char *
 fmt_priority(const struct list_row *row, const struct vcolumn *col,
@@ -106,7 +82,7 @@ unread_bold(const struct list_row *row)
 static int
 init(struct app *app, enum pane_id self, char *err, size_t errlen)
 {
-	if (list_pane_init(app, self, &conversations, columns,
+	if (list_pane_init(app, self, &list_conversations, columns,
 	    nitems(columns), "No conversations in the cache yet.", err,
 	    errlen) != 0)
 		return -1;

@@ -3,29 +3,9 @@
 
 #include "app.h"
 #include "columns.h"
+#include "lists.h"
 #include "theme.h"
 #include "util.h"
-
-enum {
-	I_NUMBER, I_COMPANY, I_NAME, I_KIND, I_STATUS, I_TOTAL, I_DUE,
-	I_CURRENCY, I_DUE_DATE, I_PERIOD, I_NCOLS
-};
-
-static const struct list_source invoices = {
-	.name = "invoices",
-	.from = "invoices i JOIN companies co ON co.id = i.company_id",
-	/* Must match the expression of index invoices_by_due. */
-	.count_from = "invoices i",
-	.key = "ifnull(i.due_date, '9999-12-31')",
-	.id = "i.id",
-	.cols = "ifnull(i.number, 'draft #' || i.id), co.code, co.name, i.kind,"
-	    " i.status, i.total_minor, i.amount_due_minor, i.currency,"
-	    " i.due_date,"
-	    " CASE WHEN i.period_start IS NULL THEN ''"
-	    "   ELSE substr(i.period_start, 1, 7) END",
-	.ncols = I_NCOLS,
-	.desc = true,
-};
 
 static const char *
 fmt_due(const struct list_row *row, const struct vcolumn *col, char *buf,
@@ -54,7 +34,7 @@ static const struct vcolumn columns[] = {
 static int
 init(struct app *app, enum pane_id self, char *err, size_t errlen)
 {
-	return list_pane_init(app, self, &invoices, columns, nitems(columns),
+	return list_pane_init(app, self, &list_invoices, columns, nitems(columns),
 	    "No invoices in the cache yet.", err, errlen);
 }
 

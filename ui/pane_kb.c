@@ -8,34 +8,11 @@
 #include "app.h"
 #include "columns.h"
 #include "kb.h"
+#include "lists.h"
 #include "util.h"
 
 /* Below this width only the focused side is shown. */
 #define SPLIT_MIN_COLS	90
-
-enum { T_NAME, T_COMPANY, T_KIND, T_ROWS, T_NCOLS };
-
-static const struct list_source tables = {
-	.name = "kb tables",
-	.from = "kb_tables t JOIN companies co ON co.id = t.company_id",
-	.key = "t.name",
-	.id = "t.id",
-	.cols = "t.name, co.code, t.kind,"
-	    " (SELECT count(*) FROM kb_rows r WHERE r.table_id = t.id)",
-	.ncols = T_NCOLS,
-	.desc = false,
-};
-
-static const struct list_source rows = {
-	.name = "kb rows",
-	.from = "kb_rows r",
-	.where = "r.table_id = :scope",
-	.key = "r.position",
-	.id = "r.id",
-	.cols = "r.cells",
-	.ncols = 1,
-	.desc = false,
-};
 
 static const struct vcolumn table_columns[] = {
 	{ "table", T_NAME, 0, 16, 0, 0, false, NULL, NULL },
@@ -108,9 +85,9 @@ init(struct app *app, enum pane_id self, char *err, size_t errlen)
 	struct kb_pane *kb = xcalloc(1, sizeof *kb);
 
 	app->pane_data[self] = kb;
-	if (vlist_init(&kb->tables, app->db, &tables, table_columns,
+	if (vlist_init(&kb->tables, app->db, &list_kb_tables, table_columns,
 	    nitems(table_columns), err, errlen) != 0 ||
-	    vlist_init(&kb->rows, app->db, &rows, NULL, 0, err, errlen) != 0)
+	    vlist_init(&kb->rows, app->db, &list_kb_rows, NULL, 0, err, errlen) != 0)
 		return -1;
 	kb->tables.empty = "No knowledge-base tables in the cache yet.";
 	kb->rows.empty = "This table has no rows.";

@@ -4,30 +4,9 @@
 
 #include "app.h"
 #include "columns.h"
+#include "lists.h"
 #include "theme.h"
 #include "util.h"
-
-enum {
-	O_NUMBER, O_COMPANY, O_KIND, O_TITLE, O_CITY, O_AMOUNT, O_CURRENCY,
-	O_STATUS, O_OFFERS, O_CREATED, O_PAYMENT, O_EXECUTOR, O_NCOLS
-};
-
-/* A checkout order shows what it totals; a marketplace order its budget. */
-static const struct list_source orders = {
-	.name = "orders",
-	.from = "orders o JOIN companies co ON co.id = o.company_id"
-	    " LEFT JOIN users x ON x.id = o.executor_id",
-	.count_from = "orders o",
-	.key = "o.created_at",
-	.id = "o.id",
-	.cols = "o.number, co.code, o.kind, o.title, o.city,"
-	    " CASE o.kind WHEN 'checkout' THEN o.total_minor"
-	    "   ELSE o.budget_minor END, o.currency, o.status,"
-	    " (SELECT count(*) FROM offers f WHERE f.order_id = o.id),"
-	    " o.created_at, o.payment_status, x.name",
-	.ncols = O_NCOLS,
-	.desc = true,
-};
 
 static const char *
 fmt_kind(const struct list_row *row, const struct vcolumn *col, char *buf,
@@ -54,7 +33,7 @@ static const struct vcolumn columns[] = {
 static int
 init(struct app *app, enum pane_id self, char *err, size_t errlen)
 {
-	return list_pane_init(app, self, &orders, columns, nitems(columns),
+	return list_pane_init(app, self, &list_orders, columns, nitems(columns),
 	    "No orders in the cache yet.", err, errlen);
 }
 

@@ -4,10 +4,21 @@
 cd "$(dirname "$0")/../.."
 . tests/e2e/lib.sh
 
+# An SGR sequence that sets a foreground or background colour.
+has_colour() {
+	tm capture-pane -p -e -t e2e |
+	    grep -Eq $'\e\\[([0-9]+;)*(3[0-7]|4[0-7]|38;5;[0-9]+|48;5;[0-9]+)(;[0-9]+)*m'
+}
+
 for term in xterm-256color xterm vt100; do
 	tm kill-server 2>/dev/null
 	e2e_start 100 30 TERM=$term -- --demo
 	check "TERM=$term shows rows" ' 1/[0-9]+ │' 10
+	if [ $term = vt100 ]; then
+		if has_colour; then not_ok "vt100 is drawn without colour"
+		else ok "vt100 is drawn without colour"; fi
+	elif has_colour; then ok "TERM=$term is drawn in colour"
+	else not_ok "TERM=$term is drawn in colour"; fi
 	send q
 	check "TERM=$term quits cleanly" 'mkt exited 0'
 done
@@ -15,13 +26,31 @@ done
 tm kill-server 2>/dev/null
 e2e_start 100 30 NO_COLOR=1 -- --demo
 check "NO_COLOR shows rows" ' 1/[0-9]+ │' 10
-if tm capture-pane -p -e -t e2e | grep -q $'\e\\[[0-9;]*3[0-7]m'; then
+if has_colour; then
 	not_ok "NO_COLOR draws no colours"
 else
 	ok "NO_COLOR draws no colours"
 fi
 send q
 check "NO_COLOR quits cleanly" 'mkt exited 0'
+
+tm kill-server 2>/dev/null
+rm -f "$E2E_TMP/stty"
+e2e_start 100 30 -- --demo
+check "starts for the SIGTERM check" ' 1/[0-9]+ │' 10
+send ':'
+type_text 'pa'
+resize 70 20
+check "a resize with the prompt open keeps the prompt" '^:pa'
+send Escape
+pkill -TERM -P "$(tm display-message -p -t e2e '#{pane_pid}')" -x "$(basename "$MKT_BIN")"
+check "SIGTERM ends mkt cleanly" 'mkt exited 0'
+sleep 0.2
+if grep -q -- ' icanon' "$E2E_TMP/stty" 2>/dev/null; then
+	ok "SIGTERM leaves the terminal in canonical mode"
+else
+	not_ok "SIGTERM leaves the terminal in canonical mode"
+fi
 
 printf '[sync]\npoll_wait = 99\n' > "$E2E_TMP/bad.conf"
 out=$("$MKT_BIN" --config "$E2E_TMP/bad.conf" --demo 2>&1 </dev/null); rc=$?

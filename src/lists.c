@@ -1,0 +1,75 @@
+#include "lists.h"
+
+const struct list_source list_conversations = {
+	.name = "conversations",
+	.from = "conversations c"
+	    " JOIN contacts k ON k.id = c.contact_id"
+	    " JOIN channels ch ON ch.id = c.channel_id"
+	    " JOIN companies co ON co.id = c.company_id"
+	    " LEFT JOIN users u ON u.id = c.assignee_id",
+	.count_from = "conversations c",
+	.key = "c.last_activity_at",
+	.id = "c.id",
+	.cols = "c.priority, ch.platform, co.code, k.name,"
+	    " c.last_message_preview, c.last_activity_at, c.status, u.name,"
+	    " c.unread_count, c.payment_status, c.waiting_since,"
+	    " (SELECT group_concat(label, ' ') FROM conversation_labels l"
+	    "   WHERE l.conversation_id = c.id)",
+	.ncols = C_NCOLS,
+	.desc = true,
+};
+
+/* A checkout order shows what it totals; a marketplace order its budget. */
+const struct list_source list_orders = {
+	.name = "orders",
+	.from = "orders o JOIN companies co ON co.id = o.company_id"
+	    " LEFT JOIN users x ON x.id = o.executor_id",
+	.count_from = "orders o",
+	.key = "o.created_at",
+	.id = "o.id",
+	.cols = "o.number, co.code, o.kind, o.title, o.city,"
+	    " CASE o.kind WHEN 'checkout' THEN o.total_minor"
+	    "   ELSE o.budget_minor END, o.currency, o.status,"
+	    " (SELECT count(*) FROM offers f WHERE f.order_id = o.id),"
+	    " o.created_at, o.payment_status, x.name",
+	.ncols = O_NCOLS,
+	.desc = true,
+};
+
+const struct list_source list_invoices = {
+	.name = "invoices",
+	.from = "invoices i JOIN companies co ON co.id = i.company_id",
+	.count_from = "invoices i",
+	/* Must match the expression of index invoices_by_due. */
+	.key = "ifnull(i.due_date, '9999-12-31')",
+	.id = "i.id",
+	.cols = "ifnull(i.number, 'draft #' || i.id), co.code, co.name, i.kind,"
+	    " i.status, i.total_minor, i.amount_due_minor, i.currency,"
+	    " i.due_date,"
+	    " CASE WHEN i.period_start IS NULL THEN ''"
+	    "   ELSE substr(i.period_start, 1, 7) END",
+	.ncols = I_NCOLS,
+	.desc = true,
+};
+
+const struct list_source list_kb_tables = {
+	.name = "kb tables",
+	.from = "kb_tables t JOIN companies co ON co.id = t.company_id",
+	.key = "t.name",
+	.id = "t.id",
+	.cols = "t.name, co.code, t.kind,"
+	    " (SELECT count(*) FROM kb_rows r WHERE r.table_id = t.id)",
+	.ncols = T_NCOLS,
+	.desc = false,
+};
+
+const struct list_source list_kb_rows = {
+	.name = "kb rows",
+	.from = "kb_rows r",
+	.where = "r.table_id = :scope",
+	.key = "r.position",
+	.id = "r.id",
+	.cols = "r.cells",
+	.ncols = 1,
+	.desc = false,
+};
