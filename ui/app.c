@@ -29,15 +29,21 @@ on_stop_signal(int sig)
 	stop_requested = 1;
 }
 
+static void
+set_message(struct app *app, bool is_error, const char *fmt, va_list ap)
+{
+	vsnprintf(app->message, sizeof app->message, fmt, ap);
+	app->message_is_error = is_error;
+}
+
 void
 app_message(struct app *app, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(app->message, sizeof app->message, fmt, ap);
+	set_message(app, false, fmt, ap);
 	va_end(ap);
-	app->message_is_error = false;
 }
 
 void
@@ -46,9 +52,8 @@ app_error(struct app *app, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(app->message, sizeof app->message, fmt, ap);
+	set_message(app, true, fmt, ap);
 	va_end(ap);
-	app->message_is_error = true;
 	if (app->cfg->bell)
 		beep();
 }

@@ -209,7 +209,6 @@ keys_for(const char *command, int pane, char *buf, size_t len)
 		if (table[i].key == 0 || table[i].pane != pane ||
 		    strcmp(table[i].command, command) != 0)
 			continue;
-		/* Skip a global key that a pane binding overrides here. */
 		key_describe(table[i].key, name, sizeof name);
 		int w = snprintf(buf + used, len - used, "%s%s",
 		    n > 0 ? ", " : "", name);
