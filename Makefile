@@ -12,42 +12,58 @@ BUILD     := build/$(if $(SANITIZE),asan,release)
 GEN       := $(BUILD)/gen
 
 PKGS      := ncursesw sqlite3 libcjson
+# mktd, the reference server, and the integration tests that drive it.
+MKTD_PKGS := libmicrohttpd sqlite3 libcjson zlib libcrypt libcrypto
+ITEST_PKGS := libcurl libcjson sqlite3
 
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 SAN_FLAGS := $(if $(SANITIZE),-fsanitize=address$(comma)undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+MKTD_CFLAGS = $(shell pkg-config --cflags $(MKTD_PKGS))
+MKTD_LIBS   = $(shell pkg-config --libs $(MKTD_PKGS))
+ITEST_LIBS  = $(shell pkg-config --libs $(ITEST_PKGS) cmocka)
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) \
+             $(if $(filter mktd/%,$<),$(MKTD_CFLAGS) -Imktd) \
              -DMKT_VERSION=\"$(VERSION)\" -Isrc -Iui -I$(GEN) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 
 CORE_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
 UI_SRC    := $(wildcard ui/*.c)
-GEN_SRC   := $(GEN)/migrations.c $(GEN)/assets.c
+GEN_SRC   := $(GEN)/migrations.c $(GEN)/assets.c $(GEN)/server_migrations.c
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:.c=.o)
 UI_OBJ    := $(UI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+MKTD_SRC  := $(wildcard mktd/*.c)
+MKTD_OBJ  := $(MKTD_SRC:%.c=$(BUILD)/%.o)
+ITEST_SRC := $(wildcard tests/integration/test_*.c)
+ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%)
+ITEST_LIB := $(filter-out $(ITEST_SRC),$(wildcard tests/integration/*.c))
+SERVER_MIGRATIONS := $(sort $(wildcard db/server/[0-9]*.sql))
 
 MIGRATIONS := $(sort $(wildcard db/[0-9]*.sql))
 ASSETS     := $(sort $(wildcard assets/demo/*.txt))
 
-.PHONY: all deps deps-build binaries run test unit e2e bench install uninstall clean
+.PHONY: all deps deps-build binaries run test unit integration e2e bench install uninstall clean
 
 all: deps-build
 	@$(MAKE) --no-print-directory binaries
 
-binaries: $(BUILD)/mkt
+binaries: $(BUILD)/mkt $(if $(MKTD_SRC),$(BUILD)/mktd)
 	@ln -sf $(BUILD)/mkt mkt
+	@$(if $(MKTD_SRC),ln -sf $(BUILD)/mktd mktd,true)
 
 # ---- dependencies -------------------------------------------------------
 # Each entry is check:package.  A check is a pkg-config module or, with a
 # leading "!", a command.  Root installs with apt-get; anyone else is told
 # the exact command to run.
 BUILD_DEPS := ncursesw:libncurses-dev sqlite3:libsqlite3-dev \
-              libcjson:libcjson-dev !cc:gcc !pkg-config:pkgconf
-TEST_DEPS  := cmocka:libcmocka-dev !tmux:tmux
+              libcjson:libcjson-dev !cc:gcc !pkg-config:pkgconf \
+              libmicrohttpd:libmicrohttpd-dev zlib:zlib1g-dev \
+              libcrypt:libcrypt-dev libcrypto:libssl-dev
+TEST_DEPS  := cmocka:libcmocka-dev !tmux:tmux libcurl:libcurl4-openssl-dev
 
 define install_missing
 	@missing=""; \
@@ -79,6 +95,9 @@ deps:
 $(BUILD)/mkt: $(BUILD)/src/main.o $(UI_OBJ) $(CORE_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm -lpthread
 
+$(BUILD)/mktd: $(MKTD_OBJ) $(CORE_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MKTD_LIBS) -lm -lpthread
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -107,7 +126,10 @@ $(GEN)/migrations.c: $(MIGRATIONS) Makefile
 $(GEN)/assets.c: $(ASSETS) Makefile
 	$(call embed,embedded_assets,$(ASSETS))
 
-$(CORE_OBJ) $(UI_OBJ) $(BUILD)/src/main.o: | $(GEN)/migrations.c $(GEN)/assets.c
+$(GEN)/server_migrations.c: $(SERVER_MIGRATIONS) Makefile
+	$(call embed,embedded_server_migrations,$(SERVER_MIGRATIONS))
+
+$(CORE_OBJ) $(UI_OBJ) $(MKTD_OBJ) $(BUILD)/src/main.o: | $(GEN_SRC)
 
 # ---- run -----------------------------------------------------------------
 run: all
@@ -120,17 +142,28 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_OBJ) $(ALL_LDFLAGS) $(PKG_LIBS) $(shell pkg-config --cflags --libs cmocka) -lm -lpthread
 
+$(BUILD)/itests/%: tests/integration/%.c $(ITEST_LIB) $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/integration -o $@ $< $(ITEST_LIB) $(CORE_OBJ) $(ALL_LDFLAGS) $(ITEST_LIBS) $(PKG_LIBS) -lm -lpthread
+
+TEST_ENV = MKT_BIN=$(BUILD)/mkt MKTD_BIN=$(BUILD)/mktd UNIT_BINS="$(UNIT_BIN)" \
+           ITEST_BINS="$(ITEST_BIN)" SANITIZE=$(SANITIZE)
+
 test: deps
-	@$(MAKE) --no-print-directory binaries $(UNIT_BIN)
-	@MKT_BIN=$(BUILD)/mkt UNIT_BINS="$(UNIT_BIN)" SANITIZE=$(SANITIZE) tests/run.sh
+	@$(MAKE) --no-print-directory binaries $(UNIT_BIN) $(ITEST_BIN)
+	@$(TEST_ENV) tests/run.sh
+
+integration: deps
+	@$(MAKE) --no-print-directory binaries $(ITEST_BIN)
+	@$(TEST_ENV) tests/run.sh integration
 
 unit: deps
 	@$(MAKE) --no-print-directory $(UNIT_BIN)
-	@UNIT_BINS="$(UNIT_BIN)" SANITIZE=$(SANITIZE) tests/run.sh unit
+	@$(TEST_ENV) tests/run.sh unit
 
 e2e: deps
 	@$(MAKE) --no-print-directory binaries
-	@MKT_BIN=$(BUILD)/mkt SANITIZE=$(SANITIZE) tests/run.sh e2e
+	@$(TEST_ENV) tests/run.sh e2e
 
 $(BUILD)/bench/%: tests/bench/%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -152,6 +185,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/mkt
 
 clean:
-	rm -rf build mkt
+	rm -rf build mkt mktd
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -10,6 +10,8 @@ struct embedded_file {
 
 extern const struct embedded_file embedded_migrations[];
 extern const struct embedded_file embedded_assets[];
+/* mktd's own tables, applied after the cache schema (db/server/). */
+extern const struct embedded_file embedded_server_migrations[];
 
 /* The text of the named file, or NULL. */
 const char *embedded_find(const struct embedded_file *files, const char *name);

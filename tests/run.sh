@@ -7,7 +7,7 @@
 set -u
 cd "$(dirname "$0")/.."
 
-suites=${*:-unit e2e}
+suites=${*:-unit integration e2e}
 passed=0 failed=0 failures=()
 
 if [ -n "${SANITIZE:-}" ]; then
@@ -35,6 +35,11 @@ run_unit() {
 	done
 }
 
+# Integration tests are cmocka binaries that start mktd themselves.
+run_integration() {
+	UNIT_BINS=${ITEST_BINS:-} run_unit
+}
+
 run_e2e() {
 	local t out rc p f
 	for t in tests/e2e/*.sh; do
@@ -54,6 +59,7 @@ run_e2e() {
 for s in $suites; do
 	case $s in
 	unit) run_unit ;;
+	integration) run_integration ;;
 	e2e)  run_e2e ;;
 	*)    echo "tests/run.sh: unknown suite '$s'" >&2; exit 2 ;;
 	esac

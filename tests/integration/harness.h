@@ -1,0 +1,53 @@
+/* Integration-test harness: starts a real mktd on 127.0.0.1 with an
+ * ephemeral port and a fresh database, and talks to it over libcurl.
+ * Every wait and every request is bounded in time. */
+#ifndef MKT_HARNESS_H
+#define MKT_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+struct mktd;
+
+/* Starts $MKTD_BIN (default ./mktd) with --listen 127.0.0.1:0 and a
+ * database in a new temporary directory, with --demo if demo.  Waits at
+ * most 20 s for "listening on http://127.0.0.1:<port>".  NULL on failure
+ * (the reason is printed). */
+struct mktd	*mktd_start(bool demo);
+/* SIGTERM, wait (bounded), and remove the temporary directory.  Returns
+ * the exit status, or -1 if it had to be killed. */
+int		 mktd_stop(struct mktd *m);
+int		 mktd_port(const struct mktd *m);
+const char	*mktd_db_path(const struct mktd *m);
+
+struct api_reply {
+	long	 status;
+	cJSON	*json;		/* parsed body, or NULL */
+	char	*body;		/* raw body as received (decoded) */
+	size_t	 body_len;
+	size_t	 wire_bytes;	/* body bytes on the wire, before decoding */
+	char	 content_encoding[32];
+	char	 retry_after[32];
+	char	 etag[64];
+};
+
+/* One request.  token may be NULL; body is JSON text or NULL.  extra is
+ * NULL or a NULL-terminated list of header lines ("Idempotency-Key: k").
+ * Accepts gzip.  Times out after 70 s (long polls wait up to 60). */
+struct api_reply api_call(struct mktd *m, const char *token,
+		    const char *method, const char *path, const char *body,
+		    const char *const *extra);
+void		 api_reply_free(struct api_reply *r);
+
+/* Logs in and returns a malloc'd access token, or NULL. */
+char		*api_login(struct mktd *m, const char *email,
+		    const char *password);
+
+/* The string at a dotted path of a JSON reply ("error.code"), or NULL. */
+const char	*json_str(const cJSON *j, const char *path);
+/* The number at a dotted path, or def when absent. */
+double		 json_num(const cJSON *j, const char *path, double def);
+
+#endif
