@@ -64,8 +64,8 @@ CREATE TABLE commission_terms (
 	percent_bp    INTEGER,
 	fixed_minor   INTEGER,
 	currency      TEXT,
-	min_bp        INTEGER,
-	max_bp        INTEGER,
+	min_minor     INTEGER,       -- bounds on the commission amount of one
+	max_minor     INTEGER,       -- booking under percent terms (seed 003)
 	tiers         TEXT,          -- JSON [{"from_minor":0,"percent_bp":500},...]
 	valid_from    TEXT,
 	valid_to      TEXT

@@ -19,6 +19,7 @@
 
 #include "demo.h"
 #include "embed.h"
+#include "billing.h"
 #include "money.h"
 #include "store.h"
 #include "util.h"
@@ -579,7 +580,8 @@ struct company {
 	int64_t		 created_at;
 	struct channel	 ch[8];
 	int		 nch, nconv;
-	int		 terms, percent_bp, min_bp, max_bp;
+	int		 terms, percent_bp;
+	int64_t		 min_minor, max_minor;
 	int64_t		 fixed_minor;
 	int64_t		 logistics, free_delivery;	/* checkout, minor */
 	int		 reminder_h;
@@ -681,7 +683,7 @@ static const char *const stmt_sql[NSTMT] = {
 	    "invoice_currency,deferral_days,block_state,created_at,updated_at)"
 	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[S_TERMS] = "INSERT INTO commission_terms(company_id,type,percent_bp,"
-	    "fixed_minor,currency,min_bp,max_bp,tiers,valid_from,valid_to)"
+	    "fixed_minor,currency,min_minor,max_minor,tiers,valid_from,valid_to)"
 	    " VALUES (?,?,?,?,?,?,?,?,?,?)",
 	[S_CHANNEL] = "INSERT INTO channels(id,company_id,platform,name,status,"
 	    "last_error,error_count,updated_at) VALUES (?,?,?,?,?,?,?,?)",
@@ -1363,13 +1365,16 @@ plan_companies(struct gen *g, int months)
 		c->logistics = 490 + 100 * below(r, 6);
 		c->free_delivery = 5000 + 1000 * below(r, 4);
 		c->reminder_h = (int []){ 2, 4, 12, 24 }[below(r, 4)];
-		/* Percent 2 % within 1.5..5 %; hybrid 50 RUB + 3 %; tiered
-		 * like the seed's 10/8/5 %; fixed 200 RUB per booking. */
+		/* Percent 2 % but at least 50 RUB (1 EUR) and at most 1,000
+		 * RUB (20 EUR) a booking; hybrid 50 RUB + 3 %; tiered like the
+		 * seed's 10/8/5 %; fixed 200 RUB per booking. */
 		switch (c->terms) {
 		case TERMS_PERCENT:
 			c->percent_bp = 200;
-			c->min_bp = 150;
-			c->max_bp = 500;
+			c->min_minor = strcmp(c->currency, "RUB") == 0 ?
+			    5000 : 100;
+			c->max_minor = strcmp(c->currency, "RUB") == 0 ?
+			    100000 : 2000;
 			break;
 		case TERMS_HYBRID:
 			c->percent_bp = 300;
@@ -1397,78 +1402,125 @@ manager_of(struct gen *g, struct company *c, int k)
 	c->manager = m < 0 ? NULL : &g->managers[m];
 }
 
+/* The company's special terms as billing.c takes them; companies
+ * without any pay the default 5 %. */
+static void
+terms_of(const struct company *c, struct commission_terms *t)
+{
+	static const struct commission_tier rub[] = {
+		{ 0, 1000 }, { 1000000, 800 }, { 5000000, 500 } };
+	static const struct commission_tier eur[] = {
+		{ 0, 1000 }, { 5000, 800 }, { 10000, 500 } };
+
+	*t = commission_default;
+	switch (c->terms) {
+	case TERMS_PERCENT:
+		t->type = COMMISSION_PERCENT;
+		t->percent_bp = c->percent_bp;
+		t->min_minor = c->min_minor;
+		t->max_minor = c->max_minor;
+		break;
+	case TERMS_FIXED:
+		t->type = COMMISSION_FIXED;
+		t->percent_bp = 0;
+		t->fixed_minor = c->fixed_minor;
+		break;
+	case TERMS_HYBRID:
+		t->type = COMMISSION_HYBRID;
+		t->percent_bp = c->percent_bp;
+		t->fixed_minor = c->fixed_minor;
+		break;
+	case TERMS_TIERED:
+		t->type = COMMISSION_TIERED;
+		t->percent_bp = 0;
+		t->ntiers = 3;
+		memcpy(t->tiers, strcmp(c->currency, "RUB") == 0 ? rub : eur,
+		    sizeof rub);
+		break;
+	}
+	if (c->terms != TERMS_DEFAULT)
+		snprintf(t->currency, sizeof t->currency, "%s", c->currency);
+}
+
 static void
 insert_terms(struct gen *g, struct company *c)
 {
-	static const char *const type[] = {
-		[TERMS_PERCENT] = "percent", [TERMS_FIXED] = "fixed",
-		[TERMS_HYBRID] = "hybrid", [TERMS_TIERED] = "tiered",
-	};
 	struct row r = row_begin(g, S_TERMS);
+	struct commission_terms t;
 	char from[16], to[16];
-	int rub = strcmp(c->currency, "RUB") == 0;
-	const char *tiers = NULL;
+	cJSON *tiers = NULL;
+	char *tiers_json = NULL;
 
-	if (c->terms == TERMS_TIERED)
-		tiers = rub ?
-		    "[{\"from_minor\":0,\"percent_bp\":1000},"
-		    "{\"from_minor\":1000000,\"percent_bp\":800},"
-		    "{\"from_minor\":5000000,\"percent_bp\":500}]" :
-		    "[{\"from_minor\":0,\"percent_bp\":1000},"
-		    "{\"from_minor\":5000,\"percent_bp\":800},"
-		    "{\"from_minor\":10000,\"percent_bp\":500}]";
+	terms_of(c, &t);
+	if (t.type == COMMISSION_TIERED) {
+		tiers = cJSON_CreateArray();
+		for (int i = 0; i < t.ntiers; i++) {
+			cJSON *tier = cJSON_CreateObject();
+			cJSON_AddNumberToObject(tier, "from_minor",
+			    (double)t.tiers[i].from_minor);
+			cJSON_AddNumberToObject(tier, "percent_bp",
+			    t.tiers[i].percent_bp);
+			cJSON_AddItemToArray(tiers, tier);
+		}
+		tiers_json = cJSON_PrintUnformatted(tiers);
+		cJSON_Delete(tiers);
+	}
 	put_int(&r, c->id);
-	put_text(&r, type[c->terms]);
+	put_text(&r, commission_type_name(t.type));
 	put_int(&r, c->terms == TERMS_PERCENT || c->terms == TERMS_HYBRID ?
 	    c->percent_bp : NONE);
 	put_int(&r, c->terms == TERMS_FIXED || c->terms == TERMS_HYBRID ?
 	    c->fixed_minor : NONE);
-	put_text(&r, c->terms == TERMS_PERCENT ? NULL : c->currency);
-	put_int(&r, c->terms == TERMS_PERCENT ? c->min_bp : NONE);
-	put_int(&r, c->terms == TERMS_PERCENT ? c->max_bp : NONE);
-	put_text(&r, tiers);
+	put_text(&r, c->currency);
+	put_int(&r, c->terms == TERMS_PERCENT ? c->min_minor : NONE);
+	put_int(&r, c->terms == TERMS_PERCENT ? c->max_minor : NONE);
+	put_text(&r, tiers_json);
 	put_date(&r, c->created_at / DAY, from, sizeof from);
 	put_date(&r, c->terms == TERMS_FIXED ? g->today + 180 : NONE, to,
 	    sizeof to);
 	row_end(&r);
+	cJSON_free(tiers_json);
 }
 
 /* The commission on one booking, rounded half-up, and why. */
 static int64_t
 commission(struct gen *g, const struct company *c, int64_t value,
-    const char **why)
+    int64_t volume_before, const char **why)
 {
-	int bp = 500;
-	int64_t fee;
+	struct commission_terms t;
+	const char *of = money(g, value, c->currency);
+	int64_t fee = 0;
 
-	switch (c->terms) {
-	case TERMS_FIXED:
+	terms_of(c, &t);
+	/* The demo's terms are valid by construction; a failure here is a
+	 * bug in them, and shows as a zero line rather than a crash. */
+	if (commission_line(&t, c->currency, value, volume_before, &fee) != 0)
+		fee = 0;
+	switch (t.type) {
+	case COMMISSION_FIXED:
 		*why = arena_printf(&g->a, "fixed %s per booking",
 		    money(g, c->fixed_minor, c->currency));
-		return c->fixed_minor;
-	case TERMS_HYBRID:
-		fee = c->fixed_minor + money_percent(value, c->percent_bp);
+		break;
+	case COMMISSION_HYBRID:
 		*why = arena_printf(&g->a, "%s + %s of %s",
 		    money(g, c->fixed_minor, c->currency),
-		    percent(g, c->percent_bp), money(g, value, c->currency));
-		return fee;
-	case TERMS_TIERED: {
-		int rub = strcmp(c->currency, "RUB") == 0;
-		int64_t t1 = rub ? 1000000 : 5000, t2 = rub ? 5000000 : 10000;
-
-		bp = value >= t2 ? 500 : value >= t1 ? 800 : 1000;
-		*why = arena_printf(&g->a, "tiered: %s of %s",
-		    percent(g, bp), money(g, value, c->currency));
-		return money_percent(value, bp);
-	}
-	case TERMS_PERCENT:
-		bp = c->percent_bp < c->min_bp ? c->min_bp :
-		    c->percent_bp > c->max_bp ? c->max_bp : c->percent_bp;
+		    percent(g, c->percent_bp), of);
+		break;
+	case COMMISSION_TIERED:
+		*why = arena_printf(&g->a, "tiered scale on %s (month volume "
+		    "before it %s)", of, money(g, volume_before, c->currency));
+		break;
+	default:
+		*why = t.min_minor > 0 || t.max_minor > 0 ?
+		    arena_printf(&g->a, "%s of %s, within %s..%s",
+		    percent(g, t.percent_bp), of,
+		    money(g, t.min_minor, c->currency),
+		    money(g, t.max_minor, c->currency)) :
+		    arena_printf(&g->a, "%s of %s", percent(g, t.percent_bp),
+		    of);
 		break;
 	}
-	*why = arena_printf(&g->a, "%s of %s", percent(g, bp),
-	    money(g, value, c->currency));
-	return money_percent(value, bp);
+	return fee;
 }
 
 static const char *
@@ -3456,43 +3508,29 @@ gen_subscriptions(struct gen *g, struct billing *b)
 
 /* A Depth-style agency fee: base 20 plus modifiers, clamped to 10..50. */
 static int
-agency_fee(struct gen *g, const char **why)
+project_fee(struct gen *g, const char **why)
 {
-	static const struct { const char *name; int pp; } mods[][4] = {
-		{ { "beginner", 0 }, { "intermediate", 2 }, { "expert", 5 },
-		  { "premium", 8 } },
-		{ { "simple", 0 }, { "standard", 5 }, { "complex", 10 },
-		  { "enterprise", 15 } },
-		{ { NULL, 0 }, { "rush24h", 5 }, { "rush48h", 3 },
-		  { "weekend", 4 } },
-		{ { "newClient", 2 }, { "vipClient", 5 }, { "repeat", -2 },
-		  { NULL, 0 } },
-		{ { NULL, 0 }, { "peakSeason", 3 }, { "lowSeason", -2 },
-		  { NULL, 0 } },
-		{ { NULL, 0 }, { "highDemand", 5 }, { "lowDemand", -3 },
-		  { NULL, 0 } },
-	};
+	struct agency_modifier mods[AGENCY_MAX_MODIFIERS];
+	const char *factor = NULL;
 	char buf[256];
-	int pct = 20, o;
+	size_t n = 0;
+	int bp = AGENCY_BASE_BP, skip = 0;
 
-	o = snprintf(buf, sizeof buf, "base 20");
-	for (size_t i = 0; i < nitems(mods); i++) {
-		int j = below(&g->r, 4);
-
-		if (mods[i][j].name == NULL || mods[i][j].pp == 0 ||
-		    (i >= 2 && chance(&g->r, 50)))
-			continue;
-		pct += mods[i][j].pp;
-		o += snprintf(buf + o, sizeof buf - (size_t)o, " %s %s %d",
-		    mods[i][j].pp > 0 ? "+" : "−", mods[i][j].name,
-		    mods[i][j].pp > 0 ? mods[i][j].pp : -mods[i][j].pp);
+	/* At most one modifier per factor, each factor applying to about
+	 * half of the projects, from the seed's own table. */
+	for (const struct agency_factor *f = agency_factors;
+	    f->factor != NULL && n < nitems(mods); f++) {
+		if (factor == NULL || strcmp(factor, f->factor) != 0) {
+			factor = f->factor;
+			skip = chance(&g->r, 50) ? -1 : below(&g->r, 4);
+		}
+		if (skip-- == 0 && f->mod.bp != 0)
+			mods[n++] = f->mod;
 	}
-	if (pct > 50)
-		pct = 50;
-	if (pct < 10)
-		pct = 10;
+	if (agency_fee(mods, n, &bp, buf, sizeof buf) != 0)
+		snprintf(buf, sizeof buf, "agency fee %d %%", bp / 100);
 	*why = arena_printf(&g->a, "%s", buf);
-	return pct * 100;
+	return bp;
 }
 
 static void
@@ -3546,7 +3584,7 @@ gen_projects(struct gen *g, struct billing *b, int months)
 			qty[nitems_] = between(r, 1, (int)fnum(e, 2));
 			S += qty[nitems_] * fnum(e, 1);
 		}
-		fee_bp = agency_fee(g, &why);
+		fee_bp = project_fee(g, &why);
 		F = money_percent(S, fee_bp);
 		T = S + F;
 		D = (T + 1) / 2;	/* 50 % upfront, rounded half-up */
@@ -3713,6 +3751,8 @@ commission_lines(struct gen *g, struct billing *b, int nlines)
 		struct company *c = &g->co[v->company];
 		int64_t last = v->pend < g->today ? v->pend : g->today;
 
+		int64_t volume = 0;	/* the provider's volume so far */
+
 		v->line0 = b->nline;
 		v->nlines = 0;
 		v->subtotal = 0;
@@ -3721,7 +3761,7 @@ commission_lines(struct gen *g, struct billing *b, int nlines)
 			    &g->pets_by[c->lang]);
 			int64_t value = e != NULL ? fnum(e, 5) : 200000, day;
 			const char *why, *ref, *desc;
-			int64_t fee = commission(g, c, value, &why);
+			int64_t fee = commission(g, c, value, volume, &why);
 			char date[16];
 			int y, mo, d;
 
@@ -3745,6 +3785,7 @@ commission_lines(struct gen *g, struct billing *b, int nlines)
 				    e != NULL ? fld(e, 2) : "Service", ref,
 				    date);
 			add_line(b, v, desc, 1, fee, "booking", ref, why);
+			volume += value;
 		}
 		totals(v, c->arch == A_PETS_EU && !c->vat_verified ? c->vat_bp :
 		    0, 0);
