@@ -25,7 +25,7 @@ MKTD_CFLAGS = $(shell pkg-config --cflags $(MKTD_PKGS))
 MKTD_LIBS   = $(shell pkg-config --libs $(MKTD_PKGS))
 ITEST_LIBS  = $(shell pkg-config --libs $(ITEST_PKGS) cmocka)
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) \
-             $(if $(filter mktd/%,$<),$(MKTD_CFLAGS) -Imktd) \
+             $(if $(filter src/mktd/%,$<),$(MKTD_CFLAGS) -Isrc/mktd) \
              -DMKT_VERSION=\"$(VERSION)\" -Isrc -Iui -I$(GEN) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 
@@ -36,7 +36,7 @@ CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:.c=.o)
 UI_OBJ    := $(UI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-MKTD_SRC  := $(wildcard mktd/*.c)
+MKTD_SRC  := $(wildcard src/mktd/*.c)
 MKTD_OBJ  := $(MKTD_SRC:%.c=$(BUILD)/%.o)
 ITEST_SRC := $(wildcard tests/integration/test_*.c)
 ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%)

@@ -1,0 +1,379 @@
+/* The integration-test harness (harness.h): a real mktd per test group,
+ * driven over libcurl.  Everything here has a time limit, so a hung
+ * server fails a test instead of hanging the suite. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "harness.h"
+
+#define START_TIMEOUT_MS	20000
+#define STOP_TIMEOUT_MS		10000
+#define CALL_TIMEOUT_S		70L
+
+extern char **environ;
+
+struct mktd {
+	pid_t	 pid;
+	int	 port;
+	char	 dir[64];
+	char	 db[96];
+};
+
+static int curl_users;
+
+static long
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Reads from fd until a full line arrives or the deadline passes. */
+static int
+read_line(int fd, char *buf, size_t cap, long deadline)
+{
+	size_t len = 0;
+
+	while (len + 1 < cap) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long left = deadline - now_ms();
+		ssize_t n;
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return -1;
+		if ((n = read(fd, buf + len, 1)) <= 0)
+			return -1;
+		if (buf[len] == '\n') {
+			buf[len] = '\0';
+			return 0;
+		}
+		len++;
+	}
+	return -1;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *f)
+{
+	(void)sb;
+	(void)flag;
+	(void)f;
+	return remove(path);
+}
+
+static void
+rm_rf(const char *dir)
+{
+	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Waits up to ms for pid; its exit status, -2 on timeout, -1 if killed
+ * by a signal. */
+static int
+wait_exit(pid_t pid, long ms)
+{
+	long deadline = now_ms() + ms;
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		if (r == -1 && errno != EINTR)
+			return -1;
+		if (now_ms() >= deadline)
+			return -2;
+		usleep(10000);
+	}
+}
+
+struct mktd *
+mktd_start(bool demo)
+{
+	const char *bin = getenv("MKTD_BIN");
+	char *argv[8], line[256];
+	posix_spawn_file_actions_t fa;
+	struct mktd *m;
+	int out[2], rc, i = 0;
+	const char *prefix = "listening on http://127.0.0.1:";
+
+	if (bin == NULL || *bin == '\0')
+		bin = "./mktd";
+	if ((m = calloc(1, sizeof *m)) == NULL)
+		return NULL;
+	snprintf(m->dir, sizeof m->dir, "/tmp/mktd-test.XXXXXX");
+	if (mkdtemp(m->dir) == NULL) {
+		fprintf(stderr, "harness: mkdtemp: %s\n", strerror(errno));
+		free(m);
+		return NULL;
+	}
+	snprintf(m->db, sizeof m->db, "%s/mktd.db", m->dir);
+	if (pipe2(out, O_CLOEXEC) != 0) {
+		fprintf(stderr, "harness: pipe: %s\n", strerror(errno));
+		rm_rf(m->dir);
+		free(m);
+		return NULL;
+	}
+	argv[i++] = (char *)bin;
+	argv[i++] = "--listen";
+	argv[i++] = "127.0.0.1:0";
+	argv[i++] = "--db";
+	argv[i++] = m->db;
+	if (demo)
+		argv[i++] = "--demo";
+	argv[i] = NULL;
+	/* stdout is the pipe; stderr stays the test's, so sanitizer
+	 * reports from the server show up in the test output. */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+	rc = posix_spawn(&m->pid, bin, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(out[1]);
+	if (rc != 0) {
+		fprintf(stderr, "harness: cannot start %s: %s\n", bin,
+		    strerror(rc));
+		close(out[0]);
+		rm_rf(m->dir);
+		free(m);
+		return NULL;
+	}
+	if (read_line(out[0], line, sizeof line, now_ms() +
+	    START_TIMEOUT_MS) != 0 || strncmp(line, prefix,
+	    strlen(prefix)) != 0 || (m->port = atoi(line +
+	    strlen(prefix))) <= 0) {
+		fprintf(stderr, "harness: %s did not report listening within "
+		    "%d s\n", bin, START_TIMEOUT_MS / 1000);
+		close(out[0]);
+		kill(m->pid, SIGKILL);
+		wait_exit(m->pid, STOP_TIMEOUT_MS);
+		rm_rf(m->dir);
+		free(m);
+		return NULL;
+	}
+	/* mktd writes nothing more to stdout, and ignores SIGPIPE. */
+	close(out[0]);
+	if (curl_users++ == 0)
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+	return m;
+}
+
+int
+mktd_stop(struct mktd *m)
+{
+	int rc;
+
+	if (m == NULL)
+		return -1;
+	kill(m->pid, SIGTERM);
+	if ((rc = wait_exit(m->pid, STOP_TIMEOUT_MS)) == -2) {
+		fprintf(stderr, "harness: mktd did not stop; killing it\n");
+		kill(m->pid, SIGKILL);
+		wait_exit(m->pid, STOP_TIMEOUT_MS);
+		rc = -1;
+	}
+	rm_rf(m->dir);
+	free(m);
+	if (--curl_users == 0)
+		curl_global_cleanup();
+	return rc;
+}
+
+int
+mktd_port(const struct mktd *m)
+{
+	return m->port;
+}
+
+const char *
+mktd_db_path(const struct mktd *m)
+{
+	return m->db;
+}
+
+struct sink {
+	char	*p;
+	size_t	 len;
+};
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct sink *s = arg;
+	char *p = realloc(s->p, s->len + size * n + 1);
+
+	if (p == NULL)
+		return 0;
+	memcpy(p + s->len, data, size * n);
+	s->p = p;
+	s->len += size * n;
+	s->p[s->len] = '\0';
+	return size * n;
+}
+
+/* Copies the value of header line h into out when it is the named one. */
+static void
+grab(const char *h, size_t n, const char *name, char *out, size_t cap)
+{
+	size_t k = strlen(name);
+	const char *v;
+
+	if (n <= k || strncasecmp(h, name, k) != 0 || h[k] != ':')
+		return;
+	v = h + k + 1;
+	while (v < h + n && *v == ' ')
+		v++;
+	n -= (size_t)(v - h);
+	while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n'))
+		n--;
+	snprintf(out, cap, "%.*s", (int)n, v);
+}
+
+static size_t
+on_header(char *h, size_t size, size_t n, void *arg)
+{
+	struct api_reply *r = arg;
+
+	grab(h, size * n, "Content-Encoding", r->content_encoding,
+	    sizeof r->content_encoding);
+	grab(h, size * n, "Retry-After", r->retry_after,
+	    sizeof r->retry_after);
+	grab(h, size * n, "ETag", r->etag, sizeof r->etag);
+	return size * n;
+}
+
+struct api_reply
+api_call(struct mktd *m, const char *token, const char *method,
+    const char *path, const char *body, const char *const *extra)
+{
+	struct api_reply r;
+	struct curl_slist *hs = NULL;
+	struct sink s = { NULL, 0 };
+	char url[2048], auth[4096];
+	curl_off_t wire = 0;
+	CURL *c;
+
+	memset(&r, 0, sizeof r);
+	if ((c = curl_easy_init()) == NULL)
+		return r;
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", m->port, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, CALL_TIMEOUT_S);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	/* "" offers every coding curl can decode, gzip among them. */
+	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+	if (token != NULL) {
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+		hs = curl_slist_append(hs, auth);
+	}
+	if (body != NULL) {
+		hs = curl_slist_append(hs, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)strlen(body));
+	}
+	for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
+		hs = curl_slist_append(hs, extra[i]);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hs);
+	if (curl_easy_perform(c) == CURLE_OK) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+		/* The transfer size: body bytes as sent, before decoding. */
+		curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &wire);
+		r.wire_bytes = (size_t)wire;
+	}
+	curl_slist_free_all(hs);
+	curl_easy_cleanup(c);
+	r.body = s.p != NULL ? s.p : calloc(1, 1);
+	r.body_len = s.len;
+	if (s.len > 0)
+		r.json = cJSON_Parse(s.p);
+	return r;
+}
+
+void
+api_reply_free(struct api_reply *r)
+{
+	cJSON_Delete(r->json);
+	free(r->body);
+	memset(r, 0, sizeof *r);
+}
+
+char *
+api_login(struct mktd *m, const char *email, const char *password)
+{
+	cJSON *b = cJSON_CreateObject();
+	char *text, *tok = NULL;
+	struct api_reply r;
+	const char *t;
+
+	cJSON_AddStringToObject(b, "email", email);
+	cJSON_AddStringToObject(b, "password", password);
+	text = cJSON_PrintUnformatted(b);
+	cJSON_Delete(b);
+	r = api_call(m, NULL, "POST", "/api/v1/auth/login", text, NULL);
+	cJSON_free(text);
+	if (r.status == 200 && (t = json_str(r.json, "access_token")) != NULL)
+		tok = strdup(t);
+	api_reply_free(&r);
+	return tok;
+}
+
+/* The item at a dotted path; numeric segments index arrays. */
+static const cJSON *
+json_at(const cJSON *j, const char *path)
+{
+	char seg[128];
+
+	while (j != NULL && *path != '\0') {
+		size_t n = strcspn(path, ".");
+		char *end;
+		long idx;
+
+		snprintf(seg, sizeof seg, "%.*s", (int)n, path);
+		idx = strtol(seg, &end, 10);
+		if (cJSON_IsArray(j) && *end == '\0' && end != seg)
+			j = cJSON_GetArrayItem(j, (int)idx);
+		else
+			j = cJSON_GetObjectItemCaseSensitive(j, seg);
+		path += n + (path[n] == '.');
+	}
+	return j;
+}
+
+const char *
+json_str(const cJSON *j, const char *path)
+{
+	const cJSON *v = json_at(j, path);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+double
+json_num(const cJSON *j, const char *path, double def)
+{
+	const cJSON *v = json_at(j, path);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
