@@ -41,6 +41,8 @@ static const struct route *const route_tables[] = {
 	order_routes,
 	conversation_routes,
 	kb_routes,
+	invoice_routes,
+	report_routes,
 	NULL
 };
 

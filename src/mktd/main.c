@@ -18,6 +18,10 @@
 
 #define DEFAULT_LISTEN	"127.0.0.1:8080"
 
+/* invoices.c: the overdue timer (MKTD_OVERDUE_INTERVAL seconds, default 60). */
+int	invoice_timer_start(struct server *srv);
+void	invoice_timer_stop(void);
+
 static void
 usage(FILE *f)
 {
@@ -183,6 +187,8 @@ main(int argc, char **argv)
 		db_close(&srv);
 		return 1;
 	}
+	if (invoice_timer_start(&srv) != 0)
+		fprintf(stderr, "mktd: cannot start the overdue timer\n");
 	printf("listening on http://%s:%d\n", addr, bound);
 	fflush(stdout);
 
@@ -194,6 +200,7 @@ main(int argc, char **argv)
 	srv.stopping = 1;
 	pthread_cond_broadcast(&srv.changed);
 	pthread_mutex_unlock(&srv.lock);
+	invoice_timer_stop();
 	http_stop(d);
 	db_close(&srv);
 	pthread_cond_destroy(&srv.changed);
