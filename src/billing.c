@@ -551,8 +551,8 @@ checkout_compute(struct billing_line *lines, size_t n, int64_t delivery_minor,
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar, by
  * eras of 400 years (146097 days); after Howard Hinnant's algorithm. */
-static int32_t
-days_from_civil(int y, int m, int d)
+int32_t
+billing_day_from_civil(int y, int m, int d)
 {
 	int era, yoe, doy, doe;
 
@@ -564,8 +564,8 @@ days_from_civil(int y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-static void
-civil_from_days(int32_t z, int *y, int *m, int *d)
+void
+billing_civil_from_day(int32_t z, int *y, int *m, int *d)
 {
 	int era, doe, yoe, doy, mp;
 
@@ -617,7 +617,7 @@ billing_date_parse(const char *s, int32_t *day)
 	d = digits(s + 8, 2);
 	if (y < 1 || m < 1 || m > 12 || d < 1 || d > month_days(y, m))
 		return BILLING_EINVAL;
-	*day = days_from_civil(y, m, d);
+	*day = billing_day_from_civil(y, m, d);
 	return BILLING_OK;
 }
 
@@ -630,7 +630,7 @@ billing_date_format(int32_t day, char *buf, size_t len)
 		return BILLING_EINVAL;
 	if (len < 11)
 		return BILLING_ENOSPC;
-	civil_from_days(day, &y, &m, &d);
+	billing_civil_from_day(day, &y, &m, &d);
 	snprintf(buf, len, "%04d-%02d-%02d", y, m, d);
 	return BILLING_OK;
 }
@@ -810,3 +810,4 @@ aging_bucket_name(enum aging_bucket b)
 		return "?";
 	return names[b];
 }
+

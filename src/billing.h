@@ -266,6 +266,10 @@ int		 checkout_compute(struct billing_line *lines, size_t n,
 
 /* Strict 'YYYY-MM-DD', years 0001..9999, real calendar days only. */
 int		 billing_date_parse(const char *s, int32_t *day);
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back; valid
+ * for years 1600..2400, which every use here is inside. */
+int32_t		 billing_day_from_civil(int y, int m, int d);
+void		 billing_civil_from_day(int32_t day, int *y, int *m, int *d);
 /* day as 'YYYY-MM-DD'; len ≥ 11. */
 int		 billing_date_format(int32_t day, char *buf, size_t len);
 /* The UTC day of Unix time t (floor, so before 1970 too). */

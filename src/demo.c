@@ -396,49 +396,20 @@ pool_pick(struct rng *r, const struct pool *p)
 /* ---- dates ------------------------------------------------------------------ */
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-days_from_civil(int y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 /* Months are counted as year * 12 + month - 1. */
 static int
 month_of(int64_t day)
 {
 	int y, m, d;
 
-	civil_from_days(day, &y, &m, &d);
+	billing_civil_from_day((int32_t)day, &y, &m, &d);
 	return y * 12 + m - 1;
 }
 
 static int64_t
 month_first(int mi)
 {
-	return days_from_civil(mi / 12, mi % 12 + 1, 1);
+	return billing_day_from_civil(mi / 12, mi % 12 + 1, 1);
 }
 
 static void
@@ -450,7 +421,7 @@ fmt_date(char *buf, size_t len, int64_t day)
 		buf[0] = '\0';
 		return;
 	}
-	civil_from_days(day, &y, &m, &d);
+	billing_civil_from_day((int32_t)day, &y, &m, &d);
 	snprintf(buf, len, "%04d-%02d-%02d", y, m, d);
 }
 
@@ -3767,7 +3738,7 @@ commission_lines(struct gen *g, struct billing *b, int nlines)
 
 			day = v->pstart + (last - v->pstart) * (j + 1) /
 			    (cnt[i] + 1);
-			civil_from_days(day, &y, &mo, &d);
+			billing_civil_from_day((int32_t)day, &y, &mo, &d);
 			fmt_date(date, sizeof date, day);
 			/* Booking numbers grow with the date, as ids do. */
 			ref = arena_printf(&g->a, "B-%07lld",
@@ -4060,7 +4031,7 @@ gen_billing(struct gen *g, int months)
 
 		v->id = i + 1;
 		if (v->status != IS_DRAFT) {
-			civil_from_days(v->issue, &y, &m, &d);
+			billing_civil_from_day((int32_t)v->issue, &y, &m, &d);
 			if (y != year) {
 				year = y;
 				no = 0;

@@ -324,3 +324,49 @@ scope_company(struct server *srv, const struct user *u, int64_t company_id)
 	sqlite3_finalize(st);
 	return yes;
 }
+
+int
+api_exec(sqlite3 *db, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int64_t v;
+	const char *s;
+	int rc, i;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	va_start(ap, types);
+	for (i = 0; types[i] != '\0'; i++) {
+		switch (types[i]) {
+		case 'i':
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+			break;
+		case 'z':
+			v = va_arg(ap, int64_t);
+			if (v == 0)
+				sqlite3_bind_null(st, i + 1);
+			else
+				sqlite3_bind_int64(st, i + 1, v);
+			break;
+		case 't':
+			s = va_arg(ap, const char *);
+			if (s == NULL)
+				sqlite3_bind_null(st, i + 1);
+			else
+				sqlite3_bind_text(st, i + 1, s, -1,
+				    SQLITE_TRANSIENT);
+			break;
+		default:
+			va_end(ap);
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	va_end(ap);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return -1;
+	return sqlite3_changes(db);
+}

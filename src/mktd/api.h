@@ -92,6 +92,13 @@ extern const struct route auth_routes[], feed_routes[], order_routes[],
     conversation_routes[], kb_routes[], invoice_routes[], report_routes[],
     notification_routes[];
 
+/* invoices.c: marks sent invoices past due as overdue and recomputes
+ * block states every MKTD_OVERDUE_INTERVAL seconds (default 60), as
+ * POST /invoices/mark-overdue does on request.  stop wakes and joins the
+ * thread, so call it before the database closes. */
+int		 invoice_timer_start(struct server *srv);
+void		 invoice_timer_stop(void);
+
 /* Sets an error body and returns status: api_error(resp, 422,
  * "offer_exists", "you already made an offer on this order", NULL). */
 int		 api_error(struct response *resp, int status, const char *code,
@@ -99,6 +106,11 @@ int		 api_error(struct response *resp, int status, const char *code,
 
 /* A query-string parameter, or NULL. */
 const char	*api_query(const struct request *req, const char *name);
+
+/* Runs one statement with its values bound from types: 'i' an int64, 'z'
+ * an int64 bound as NULL when 0, 't' a string (NULL binds NULL).  Returns
+ * the rows changed, or -1. */
+int		 api_exec(sqlite3 *db, const char *sql, const char *types, ...);
 
 /* The row of a SELECT as a JSON object: column names as keys, INTEGER as
  * numbers, TEXT as strings, NULL as null. */

@@ -82,55 +82,6 @@ static const struct {
 
 /* ---- database ----------------------------------------------------------- */
 
-/* Runs one statement with its values bound from types: 'i' an int64, 'z'
- * an int64 bound as NULL when 0, 't' a string (NULL binds NULL).  Returns
- * the rows changed, or -1. */
-static int
-db_run(sqlite3 *db, const char *sql, const char *types, ...)
-{
-	sqlite3_stmt *st;
-	va_list ap;
-	int64_t v;
-	const char *s;
-	int rc, i;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	va_start(ap, types);
-	for (i = 0; types[i] != '\0'; i++) {
-		switch (types[i]) {
-		case 'i':
-			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-			break;
-		case 'z':
-			v = va_arg(ap, int64_t);
-			if (v == 0)
-				sqlite3_bind_null(st, i + 1);
-			else
-				sqlite3_bind_int64(st, i + 1, v);
-			break;
-		case 't':
-			s = va_arg(ap, const char *);
-			if (s == NULL)
-				sqlite3_bind_null(st, i + 1);
-			else
-				sqlite3_bind_text(st, i + 1, s, -1,
-				    SQLITE_TRANSIENT);
-			break;
-		default:
-			va_end(ap);
-			sqlite3_finalize(st);
-			return -1;
-		}
-	}
-	va_end(ap);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return -1;
-	return sqlite3_changes(db);
-}
-
 static int
 db_failed(struct response *resp)
 {
@@ -349,7 +300,7 @@ conversation_precondition(struct server *srv, struct request *req,
 static int
 conversation_changed(struct server *srv, int64_t id)
 {
-	if (db_run(srv->db, "UPDATE conversations SET version = version + 1 "
+	if (api_exec(srv->db, "UPDATE conversations SET version = version + 1 "
 	    "WHERE id = ?", "i", id) != 1)
 		return -1;
 	return feed_record(srv, "conversation", id, "upsert");
@@ -394,7 +345,7 @@ conversation_event(struct server *srv, struct request *req,
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	if (db_run(srv->db, "INSERT INTO messages (conversation_id, "
+	if (api_exec(srv->db, "INSERT INTO messages (conversation_id, "
 	    "direction, kind, author_kind, body, created_at) "
 	    "VALUES (?, 'out', 'system', 'system', ?, ?)", "iti", cv->id,
 	    text, req->now) != 1)
@@ -471,7 +422,7 @@ conversation_message(struct server *srv, struct request *req,
 		return api_error(resp, 422, "reply_too_long", msg, "body");
 	}
 
-	if (db_run(srv->db, "INSERT INTO messages (conversation_id, "
+	if (api_exec(srv->db, "INSERT INTO messages (conversation_id, "
 	    "direction, kind, author_kind, author_id, body, delivery, "
 	    "created_at) VALUES (?, 'out', ?, 'user', ?, ?, ?, ?)", "ititti",
 	    cv.id, kind, req->user->id, body, note ? NULL : "sent",
@@ -481,12 +432,12 @@ conversation_message(struct server *srv, struct request *req,
 	if ((preview = conversation_preview(body)) == NULL)
 		return db_failed(resp);
 	if (note)
-		rc = db_run(srv->db, "UPDATE conversations SET "
+		rc = api_exec(srv->db, "UPDATE conversations SET "
 		    "last_activity_at = ?, last_message_preview = ?, "
 		    "unread_count = 0 WHERE id = ?", "iti", req->now, preview,
 		    cv.id);
 	else
-		rc = db_run(srv->db, "UPDATE conversations SET "
+		rc = api_exec(srv->db, "UPDATE conversations SET "
 		    "last_activity_at = ?, last_message_preview = ?, "
 		    "unread_count = 0, waiting_since = NULL, handler = 'human', "
 		    "handoff_requested = 0 WHERE id = ?", "iti", req->now,
@@ -570,7 +521,7 @@ conversation_status(struct server *srv, struct request *req,
 	if (strcmp(status, cv.status) == 0 && until == cv.snoozed_until)
 		return conversation_answer(srv, req, resp, cv.id);
 
-	if (db_run(srv->db, "UPDATE conversations SET status = ?, "
+	if (api_exec(srv->db, "UPDATE conversations SET status = ?, "
 	    "snoozed_until = ? WHERE id = ?", "tzi", status, until,
 	    cv.id) != 1)
 		return db_failed(resp);
@@ -682,7 +633,7 @@ conversation_assign(struct server *srv, struct request *req,
 	if (uid == cv.assignee_id)
 		return conversation_answer(srv, req, resp, cv.id);
 
-	if (db_run(srv->db, "UPDATE conversations SET assignee_id = ? "
+	if (api_exec(srv->db, "UPDATE conversations SET assignee_id = ? "
 	    "WHERE id = ?", "zi", uid, cv.id) != 1)
 		return db_failed(resp);
 	if (uid == 0) {
@@ -727,7 +678,7 @@ conversation_priority(struct server *srv, struct request *req,
 		return rc;
 	if (strcmp(priority, cv.priority) == 0)
 		return conversation_answer(srv, req, resp, cv.id);
-	if (db_run(srv->db, "UPDATE conversations SET priority = ? "
+	if (api_exec(srv->db, "UPDATE conversations SET priority = ? "
 	    "WHERE id = ?", "ti", priority, cv.id) != 1)
 		return db_failed(resp);
 	return conversation_done(srv, req, resp, cv.id);
@@ -806,7 +757,7 @@ conversation_labels(struct server *srv, struct request *req,
 
 	if (remove != NULL)
 		cJSON_ArrayForEach(e, remove) {
-			if ((rc = db_run(srv->db, "DELETE FROM "
+			if ((rc = api_exec(srv->db, "DELETE FROM "
 			    "conversation_labels WHERE conversation_id = ? "
 			    "AND label = ?", "it", cv.id, e->valuestring)) < 0)
 				return db_failed(resp);
@@ -814,7 +765,7 @@ conversation_labels(struct server *srv, struct request *req,
 		}
 	if (add != NULL)
 		cJSON_ArrayForEach(e, add) {
-			if ((rc = db_run(srv->db, "INSERT OR IGNORE INTO "
+			if ((rc = api_exec(srv->db, "INSERT OR IGNORE INTO "
 			    "conversation_labels (conversation_id, label) "
 			    "VALUES (?, ?)", "it", cv.id, e->valuestring)) < 0)
 				return db_failed(resp);
@@ -867,7 +818,7 @@ conversation_handoff(struct server *srv, struct request *req,
 	if (strcmp(to, cv.handler) == 0 && !cv.handoff_requested)
 		return conversation_answer(srv, req, resp, cv.id);
 
-	if (db_run(srv->db, "UPDATE conversations SET handler = ?, "
+	if (api_exec(srv->db, "UPDATE conversations SET handler = ?, "
 	    "handoff_requested = 0 WHERE id = ?", "ti", to, cv.id) != 1)
 		return db_failed(resp);
 	if (strcmp(to, "human") == 0)
@@ -910,7 +861,7 @@ conversation_payment_reminder(struct server *srv, struct request *req,
 	on = cJSON_IsTrue(item);
 	if (on == cv.payment_reminder)
 		return conversation_answer(srv, req, resp, cv.id);
-	if (db_run(srv->db, "UPDATE conversations SET payment_reminder = ? "
+	if (api_exec(srv->db, "UPDATE conversations SET payment_reminder = ? "
 	    "WHERE id = ?", "ii", (int64_t)on, cv.id) != 1)
 		return db_failed(resp);
 	return conversation_done(srv, req, resp, cv.id);
@@ -929,7 +880,7 @@ conversation_read(struct server *srv, struct request *req,
 		return rc;
 	if (cv.unread_count == 0)
 		return conversation_answer(srv, req, resp, cv.id);
-	if (db_run(srv->db, "UPDATE conversations SET unread_count = 0 "
+	if (api_exec(srv->db, "UPDATE conversations SET unread_count = 0 "
 	    "WHERE id = ?", "i", cv.id) != 1)
 		return db_failed(resp);
 	return conversation_done(srv, req, resp, cv.id);

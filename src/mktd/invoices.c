@@ -22,6 +22,13 @@
  *     21 — the demo's table) for an EU company and 0 outside the EU (the
  *     seeds give no other rates); billing_vat_bp then zeroes it for a
  *     verified EU VAT number (reverse charge).
+ *   - Agency fee lines: a draft line may carry "agency_fee":
+ *     {budget_minor, modifiers: [{factor, key}]} instead of
+ *     unit_price_minor; the rate is agency_fee() (base 20 % plus the
+ *     modifiers, clamped to 10–50 %), the line is 1 × agency_fee_amount()
+ *     in the invoice's currency, the description defaults to "Agency
+ *     fee" and the breakdown is stored in fee_breakdown (a client's own
+ *     fee_breakdown or a quantity other than 1 is refused on such a line).
  *   - paid_at is Unix seconds (UTC), like every instant in the rows;
  *     absent means now.
  *   - Numbers: invoice_counters(year, last) is the source; a year
@@ -88,53 +95,6 @@ static const char *const pay_methods[] = { "bank_transfer", "cash", "card",
 static const char *const ref_kinds[] = { "booking", "order", NULL };
 
 /* ---- database ----------------------------------------------------------- */
-
-/* As in conversations.c: 'i' int64, 'z' int64 NULL when 0, 't' text. */
-static int
-db_run(sqlite3 *db, const char *sql, const char *types, ...)
-{
-	sqlite3_stmt *st;
-	va_list ap;
-	int64_t v;
-	const char *s;
-	int rc, i;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	va_start(ap, types);
-	for (i = 0; types[i] != '\0'; i++) {
-		switch (types[i]) {
-		case 'i':
-			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-			break;
-		case 'z':
-			v = va_arg(ap, int64_t);
-			if (v == 0)
-				sqlite3_bind_null(st, i + 1);
-			else
-				sqlite3_bind_int64(st, i + 1, v);
-			break;
-		case 't':
-			s = va_arg(ap, const char *);
-			if (s == NULL)
-				sqlite3_bind_null(st, i + 1);
-			else
-				sqlite3_bind_text(st, i + 1, s, -1,
-				    SQLITE_TRANSIENT);
-			break;
-		default:
-			va_end(ap);
-			sqlite3_finalize(st);
-			return -1;
-		}
-	}
-	va_end(ap);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return -1;
-	return sqlite3_changes(db);
-}
 
 static int
 db_failed(struct response *resp)
@@ -380,7 +340,7 @@ company_block_update(struct server *srv, int64_t company_id, int32_t today,
 		*state_out = name;
 	if (strcmp(name, cur) == 0)
 		return 0;
-	if (db_run(srv->db, "UPDATE companies SET block_state = ?, version = "
+	if (api_exec(srv->db, "UPDATE companies SET block_state = ?, version = "
 	    "version + 1, updated_at = ? WHERE id = ?", "tii", name,
 	    (int64_t)time(NULL), company_id) != 1)
 		return -1;
@@ -410,6 +370,7 @@ struct line_in {
 	const char	*fee_breakdown;
 	char		 ref_id[32];
 	const char	*ref_id_s;
+	char		 fee_text[DESC_CHARS + 12];	/* agency_fee's */
 };
 
 static int
@@ -456,6 +417,85 @@ line_int(const cJSON *o, const char *k, int64_t min, int64_t max,
 	return 0;
 }
 
+static int
+agency_error(struct response *resp, int i, const char *code,
+    const char *what, const char *msg)
+{
+	char field[80], text[200];
+
+	snprintf(field, sizeof field, "lines[%d].agency_fee%s", i, what);
+	snprintf(text, sizeof text, "line %d: %s", i, msg);
+	return api_error(resp, 422, code, text, field);
+}
+
+/* A line's "agency_fee": {budget_minor, modifiers: [{factor, key}]}:
+ * the fee is agency_fee() on the modifiers (one per factor, each in
+ * agency_factors) times the budget; the line becomes 1 × the fee with
+ * the breakdown in li->fee_text.  0, or the error already answered. */
+static int
+agency_line(struct response *resp, int i, const cJSON *af,
+    struct billing_line *bl, struct line_in *li)
+{
+	struct agency_modifier mods[AGENCY_MAX_MODIFIERS];
+	const char *factors[AGENCY_MAX_MODIFIERS];
+	const cJSON *arr, *m;
+	int64_t budget = 0, fee;
+	int n = 0, bp, rc;
+
+	if (!cJSON_IsObject(af))
+		return agency_error(resp, i, "invalid_type", "",
+		    "agency_fee is an object");
+	if ((rc = line_int(af, "budget_minor", 0, INT64_C(1000000000000000),
+	    &budget)) != 0)
+		return agency_error(resp, i, rc > 0 ? "missing_field" :
+		    "invalid_value", ".budget_minor", "agency_fee.budget_minor "
+		    "is an integer from 0 to 10^15");
+	arr = cJSON_GetObjectItemCaseSensitive(af, "modifiers");
+	if (arr != NULL && !cJSON_IsNull(arr) && !cJSON_IsArray(arr))
+		return agency_error(resp, i, "invalid_type", ".modifiers",
+		    "agency_fee.modifiers is an array of {factor, key}");
+	cJSON_ArrayForEach(m, arr) {
+		const cJSON *f = cJSON_GetObjectItemCaseSensitive(m, "factor");
+		const cJSON *k = cJSON_GetObjectItemCaseSensitive(m, "key");
+		const struct agency_modifier *mod;
+		char msg[160];
+
+		if (!cJSON_IsObject(m) || !cJSON_IsString(f) ||
+		    !cJSON_IsString(k))
+			return agency_error(resp, i, "invalid_value",
+			    ".modifiers", "an agency fee modifier is "
+			    "{\"factor\": string, \"key\": string}");
+		if ((mod = agency_modifier_find(f->valuestring,
+		    k->valuestring)) == NULL) {
+			snprintf(msg, sizeof msg, "no agency fee modifier "
+			    "%.40s/%.40s", f->valuestring, k->valuestring);
+			return agency_error(resp, i, "invalid_value",
+			    ".modifiers", msg);
+		}
+		for (int j = 0; j < n; j++)
+			if (strcmp(factors[j], f->valuestring) == 0) {
+				snprintf(msg, sizeof msg, "two agency fee "
+				    "modifiers for %.40s", f->valuestring);
+				return agency_error(resp, i, "invalid_value",
+				    ".modifiers", msg);
+			}
+		if (n == AGENCY_MAX_MODIFIERS)	/* unreachable: 6 factors */
+			return agency_error(resp, i, "invalid_value",
+			    ".modifiers", "too many agency fee modifiers");
+		factors[n] = f->valuestring;
+		mods[n++] = *mod;
+	}
+	if (agency_fee(mods, (size_t)n, &bp, li->fee_text,
+	    sizeof li->fee_text) != BILLING_OK ||
+	    agency_fee_amount(budget, bp, &fee) != BILLING_OK)
+		return agency_error(resp, i, "out_of_range", "",
+		    "the agency fee cannot be computed");
+	bl->quantity = 1;
+	bl->unit_price_minor = fee;
+	li->fee_breakdown = li->fee_text;
+	return 0;
+}
+
 static size_t
 utf8_chars(const char *s)
 {
@@ -494,29 +534,48 @@ lines_parse(struct request *req, struct response *resp,
 		return db_failed(resp);
 	}
 	cJSON_ArrayForEach(e, arr) {
-		const cJSON *rid;
+		const cJSON *rid, *af;
 
 		if (!cJSON_IsObject(e)) {
 			rc = line_error(resp, i, "invalid_type", "line");
 			goto fail;
 		}
+		af = cJSON_GetObjectItemCaseSensitive(e, "agency_fee");
+		if (cJSON_IsNull(af))
+			af = NULL;
 		li[i].description = line_string(e, "description", &bad);
 		if (bad || (li[i].description != NULL &&
 		    utf8_chars(li[i].description) > DESC_CHARS)) {
 			rc = line_error(resp, i, "invalid_value", "description");
 			goto fail;
 		}
+		if (af != NULL && li[i].description == NULL)
+			li[i].description = "Agency fee";
 		if (li[i].description == NULL || li[i].description[0] == '\0') {
 			rc = line_error(resp, i, "missing_field", "description");
 			goto fail;
 		}
-		if ((rc = line_int(e, "quantity", 1, 1000000,
-		    &bl[i].quantity)) != 0) {
+		/* An agency fee line is 1 × the computed fee. */
+		if ((rc = line_int(e, "quantity", 1, af != NULL ? 1 : 1000000,
+		    &bl[i].quantity)) < 0 || (rc > 0 && af == NULL)) {
 			rc = line_error(resp, i, rc > 0 ? "missing_field" :
 			    "invalid_value", "quantity");
 			goto fail;
 		}
-		if ((rc = line_int(e, "unit_price_minor", 0,
+		if (af != NULL) {
+			const cJSON *up = cJSON_GetObjectItemCaseSensitive(e,
+			    "unit_price_minor");
+
+			if (up != NULL && !cJSON_IsNull(up)) {
+				rc = agency_error(resp, i, "invalid_value", "",
+				    "a line has unit_price_minor or "
+				    "agency_fee, not both");
+				goto fail;
+			}
+			if ((rc = agency_line(resp, i, af, &bl[i],
+			    &li[i])) != 0)
+				goto fail;
+		} else if ((rc = line_int(e, "unit_price_minor", 0,
 		    INT64_C(1000000000000000), &bl[i].unit_price_minor)) != 0) {
 			rc = line_error(resp, i, rc > 0 ? "missing_field" :
 			    "invalid_value", "unit_price_minor");
@@ -551,6 +610,19 @@ lines_parse(struct request *req, struct response *resp,
 			}
 			li[i].ref_id_s = li[i].ref_id;
 		}
+		if (af != NULL) {
+			/* The server's breakdown; a client's is refused. */
+			const cJSON *fb = cJSON_GetObjectItemCaseSensitive(e,
+			    "fee_breakdown");
+
+			if (fb != NULL && !cJSON_IsNull(fb)) {
+				rc = line_error(resp, i, "invalid_value",
+				    "fee_breakdown");
+				goto fail;
+			}
+			i++;
+			continue;
+		}
 		li[i].fee_breakdown = line_string(e, "fee_breakdown", &bad);
 		if (bad || (li[i].fee_breakdown != NULL &&
 		    utf8_chars(li[i].fee_breakdown) > DESC_CHARS)) {
@@ -575,7 +647,7 @@ lines_insert(sqlite3 *db, int64_t invoice_id, const struct billing_line *bl,
     const struct line_in *li, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (db_run(db, "INSERT INTO invoice_lines (invoice_id, position, "
+		if (api_exec(db, "INSERT INTO invoice_lines (invoice_id, position, "
 		    "description, quantity, unit_price_minor, amount_minor, "
 		    "ref_kind, ref_id, fee_breakdown) VALUES (?, ?, ?, ?, ?, ?, "
 		    "?, ?, ?)", "iitiiittt", invoice_id, (int64_t)(i + 1),
@@ -592,7 +664,7 @@ invoice_insert(struct server *srv, int64_t now, int64_t company_id,
     const char *pstart, const char *pend, const char *notes,
     const struct invoice_totals *t, int64_t *id)
 {
-	if (db_run(srv->db, "INSERT INTO invoices (company_id, project_id, "
+	if (api_exec(srv->db, "INSERT INTO invoices (company_id, project_id, "
 	    "kind, status, currency, subtotal_minor, discount_minor, "
 	    "tax_minor, total_minor, amount_paid_minor, amount_due_minor, "
 	    "period_start, period_end, notes, created_at, updated_at) VALUES "
@@ -765,7 +837,7 @@ number_allocate(sqlite3 *db, int year, char *buf, size_t len)
 		    invoice_number_next(last, year, buf, len) != BILLING_OK)
 			return -1;
 	}
-	if (db_run(db, "INSERT INTO invoice_counters (year, last) VALUES (?, ?) "
+	if (api_exec(db, "INSERT INTO invoice_counters (year, last) VALUES (?, ?) "
 	    "ON CONFLICT(year) DO UPDATE SET last = excluded.last", "ii",
 	    (int64_t)year, seq + 1) != 1)
 		return -1;
@@ -796,7 +868,7 @@ invoice_issue(struct server *srv, struct request *req, struct response *resp)
 	if (number_allocate(srv->db, atoi(today_s), number, sizeof number) != 0)
 		return api_error(resp, 409, "numbers_exhausted",
 		    "no invoice number left this year", NULL);
-	if (db_run(srv->db, "UPDATE invoices SET number = ?, status = 'sent', "
+	if (api_exec(srv->db, "UPDATE invoices SET number = ?, status = 'sent', "
 	    "issue_date = ?, due_date = ?, version = version + 1, "
 	    "updated_at = ? WHERE id = ?", "tttii", number, today_s, due_s,
 	    req->now, v.id) != 1 ||
@@ -842,14 +914,14 @@ invoice_payment(struct server *srv, struct request *req,
 	if (err != BILLING_OK)
 		return api_error(resp, 422, "out_of_range",
 		    billing_strerror(err), "amount_minor");
-	if (db_run(srv->db, "INSERT INTO payments (invoice_id, amount_minor, "
+	if (api_exec(srv->db, "INSERT INTO payments (invoice_id, amount_minor, "
 	    "currency, method, reference, paid_at, status, verified_by, "
 	    "created_at) VALUES (?, ?, ?, ?, ?, ?, 'confirmed', ?, ?)",
 	    "iitttiii", v.id, amount, v.currency, method, reference, paid_at,
 	    req->user->id, req->now) != 1)
 		return db_failed(resp);
 	pid = sqlite3_last_insert_rowid(srv->db);
-	if (db_run(srv->db, "UPDATE invoices SET amount_paid_minor = ?, "
+	if (api_exec(srv->db, "UPDATE invoices SET amount_paid_minor = ?, "
 	    "amount_due_minor = ?, status = ?, version = version + 1, "
 	    "updated_at = ? WHERE id = ?", "iitii", v.t.paid_minor,
 	    v.t.due_minor, full ? "paid" : v.status, req->now, v.id) != 1 ||
@@ -910,7 +982,7 @@ invoice_cancel(struct server *srv, struct request *req,
 	if (has_paid)
 		return api_error(resp, 409, "has_payments", "an invoice with "
 		    "confirmed payments cannot be cancelled", NULL);
-	if (db_run(srv->db, "UPDATE invoices SET status = 'cancelled', "
+	if (api_exec(srv->db, "UPDATE invoices SET status = 'cancelled', "
 	    "cancel_reason = ?, amount_due_minor = 0, version = version + 1, "
 	    "updated_at = ? WHERE id = ?", "tii", reason, req->now,
 	    v.id) != 1 ||
@@ -1233,7 +1305,7 @@ invoice_overdue_run(struct server *srv, int64_t now, cJSON *out)
 
 		snprintf(title, sizeof title, "Invoice %s is overdue",
 		    (const char *)sqlite3_column_text(st, 2));
-		if (db_run(srv->db, "UPDATE invoices SET status = 'overdue', "
+		if (api_exec(srv->db, "UPDATE invoices SET status = 'overdue', "
 		    "version = version + 1, updated_at = ? WHERE id = ?", "ii",
 		    now, id) != 1 ||
 		    feed_record(srv, "invoice", id, "upsert") != 0 ||

@@ -18,10 +18,6 @@
 
 #define DEFAULT_LISTEN	"127.0.0.1:8080"
 
-/* invoices.c: the overdue timer (MKTD_OVERDUE_INTERVAL seconds, default 60). */
-int	invoice_timer_start(struct server *srv);
-void	invoice_timer_stop(void);
-
 static void
 usage(FILE *f)
 {

@@ -346,6 +346,154 @@ test_draft_totals(void **state)
 	}
 }
 
+/* ---- agency fee lines --------------------------------------------------- */
+
+/* The fee_breakdown of an invoice's first line, read back with GET. */
+static char *
+line_breakdown(int64_t id, int64_t *amount)
+{
+	char path[96];
+	struct api_reply rep;
+	char *s;
+
+	snprintf(path, sizeof path, "/api/v1/invoices/%lld", (long long)id);
+	rep = call(BILLING, "GET", path, NULL, -1, NULL);
+	expect_status(&rep, 200, "get invoice");
+	assert_non_null(json_str(rep.json, "lines.0.fee_breakdown"));
+	s = strdup(json_str(rep.json, "lines.0.fee_breakdown"));
+	*amount = num(rep.json, "lines.0.amount_minor");
+	api_reply_free(&rep);
+	return s;
+}
+
+static void
+test_agency_fee_line(void **state)
+{
+	char body[512], *why;
+	struct api_reply rep;
+	int64_t id, amount;
+
+	(void)state;
+	/* Seed 004's quote: 550000 IQD, expert + repeat, 23 % = 126500. */
+	snprintf(body, sizeof body, "{\"company_id\":%lld,\"kind\":\"deposit\","
+	    "\"currency\":\"IQD\",\"lines\":[{\"agency_fee\":{\"budget_minor\":"
+	    "550000,\"modifiers\":[{\"factor\":\"creator_level\",\"key\":"
+	    "\"expert\"},{\"factor\":\"client_type\",\"key\":\"repeat\"}]}}]}",
+	    (long long)t.shared);
+	rep = call(BILLING, "POST", "/api/v1/invoices", body, -1, NULL);
+	expect_status(&rep, 201, "agency fee draft");
+	assert_string_equal(json_str(rep.json, "kind"), "deposit");
+	assert_string_equal(json_str(rep.json, "currency"), "IQD");
+	assert_string_equal(json_str(rep.json, "lines.0.description"),
+	    "Agency fee");
+	assert_int_equal(num(rep.json, "lines.0.quantity"), 1);
+	assert_int_equal(num(rep.json, "lines.0.unit_price_minor"), 126500);
+	assert_int_equal(num(rep.json, "lines.0.amount_minor"), 126500);
+	assert_int_equal(num(rep.json, "subtotal_minor"), 126500);
+	id = num(rep.json, "id");
+	api_reply_free(&rep);
+	why = line_breakdown(id, &amount);
+	assert_string_equal(why,
+	    "agency fee 23 % = base 20 + expert 5 − repeat 2");
+	assert_int_equal(amount, 126500);
+	free(why);
+	/* And in the row itself. */
+	assert_int_equal(db_int(0, "SELECT fee_breakdown = 'agency fee 23 % = "
+	    "base 20 + expert 5 − repeat 2' AND amount_minor = 126500 FROM "
+	    "invoice_lines WHERE invoice_id = ?", 1, id), 1);
+}
+
+static void
+test_agency_fee_capped(void **state)
+{
+	char body[768], *why;
+	struct api_reply rep;
+	int64_t id, amount;
+
+	(void)state;
+	/* 20 + 5 + 15 + 5 + 8 + 3 + 5 = 61 %: capped at 50. */
+	snprintf(body, sizeof body, "{\"company_id\":%lld,\"kind\":\"deposit\","
+	    "\"currency\":\"IQD\",\"lines\":[{\"description\":\"Fee\","
+	    "\"agency_fee\":{\"budget_minor\":100000,\"modifiers\":["
+	    "{\"factor\":\"creator_level\",\"key\":\"expert\"},"
+	    "{\"factor\":\"complexity\",\"key\":\"enterprise\"},"
+	    "{\"factor\":\"urgency\",\"key\":\"rush24h\"},"
+	    "{\"factor\":\"client_type\",\"key\":\"enterprise\"},"
+	    "{\"factor\":\"season\",\"key\":\"peakSeason\"},"
+	    "{\"factor\":\"demand\",\"key\":\"highDemand\"}]}}]}",
+	    (long long)t.shared);
+	rep = call(BILLING, "POST", "/api/v1/invoices", body, -1, NULL);
+	expect_status(&rep, 201, "capped agency fee draft");
+	assert_string_equal(json_str(rep.json, "lines.0.description"), "Fee");
+	assert_int_equal(num(rep.json, "lines.0.amount_minor"), 50000);
+	id = num(rep.json, "id");
+	api_reply_free(&rep);
+	why = line_breakdown(id, &amount);
+	assert_int_equal(amount, 50000);
+	assert_string_equal(why, "agency fee 50 % = base 20 + expert 5 + "
+	    "enterprise project 15 + rush 24h 5 + enterprise client 8 + "
+	    "peak season 3 + high demand 5 (capped at 50 from 61)");
+	free(why);
+}
+
+static void
+test_agency_fee_rejects(void **state)
+{
+	static const char *const lines[] = {
+		/* unknown key, unknown factor */
+		"{\"agency_fee\":{\"budget_minor\":1000,\"modifiers\":[{"
+		    "\"factor\":\"creator_level\",\"key\":\"guru\"}]}}",
+		"{\"agency_fee\":{\"budget_minor\":1000,\"modifiers\":[{"
+		    "\"factor\":\"mood\",\"key\":\"expert\"}]}}",
+		/* two of one factor */
+		"{\"agency_fee\":{\"budget_minor\":1000,\"modifiers\":[{"
+		    "\"factor\":\"urgency\",\"key\":\"rush24h\"},{\"factor\":"
+		    "\"urgency\",\"key\":\"rush48h\"}]}}",
+		/* both prices */
+		"{\"unit_price_minor\":5,\"agency_fee\":{\"budget_minor\":"
+		    "1000,\"modifiers\":[]}}",
+		/* no or a negative budget */
+		"{\"agency_fee\":{\"modifiers\":[]}}",
+		"{\"agency_fee\":{\"budget_minor\":-1}}",
+	};
+	static const char *const field[] = {
+		"lines[1].agency_fee.modifiers",
+		"lines[1].agency_fee.modifiers",
+		"lines[1].agency_fee.modifiers",
+		"lines[1].agency_fee",
+		"lines[1].agency_fee.budget_minor",
+		"lines[1].agency_fee.budget_minor",
+	};
+	int64_t before = db_int(-1, "SELECT count(*) FROM invoices", 0);
+	int64_t lbefore = db_int(-1, "SELECT count(*) FROM invoice_lines", 0);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		char body[512];
+		struct api_reply rep;
+
+		snprintf(body, sizeof body, "{\"company_id\":%lld,\"kind\":"
+		    "\"deposit\",\"currency\":\"IQD\",\"lines\":[{"
+		    "\"description\":\"a\",\"quantity\":1,\"unit_price_minor\":"
+		    "1},%s]}", (long long)t.shared, lines[i]);
+		rep = call(BILLING, "POST", "/api/v1/invoices", body, -1,
+		    NULL);
+		if (rep.status != 422)
+			fail_msg("agency fee body %zu: %ld %s", i, rep.status,
+			    rep.body);
+		if (i < 4)
+			assert_string_equal(json_str(rep.json, "error.code"),
+			    "invalid_value");
+		assert_string_equal(json_str(rep.json, "error.field"),
+		    field[i]);
+		api_reply_free(&rep);
+	}
+	assert_int_equal(db_int(-1, "SELECT count(*) FROM invoices", 0),
+	    before);
+	assert_int_equal(db_int(-1, "SELECT count(*) FROM invoice_lines", 0),
+	    lbefore);
+}
+
 /* ---- issue -------------------------------------------------------------- */
 
 static void
@@ -915,6 +1063,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_draft_totals),
+		cmocka_unit_test(test_agency_fee_line),
+		cmocka_unit_test(test_agency_fee_capped),
+		cmocka_unit_test(test_agency_fee_rejects),
 		cmocka_unit_test(test_issue_numbers_and_due_dates),
 		cmocka_unit_test(test_payments_partial_full_over),
 		cmocka_unit_test(test_payment_idempotent_retry),
