@@ -1,6 +1,5 @@
 #include <curses.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "app.h"
 #include "cmd.h"
@@ -84,9 +83,6 @@ help_draw(struct app *app, int y, int h, int w)
 		if (keys_for(c->name, lines[i].pane, keys, sizeof keys) == 0 &&
 		    c->pane == PANE_ANY)
 			keys_for(c->name, PANE_ANY, keys, sizeof keys);
-		/* Pane switches are bound with an argument. */
-		if (strcmp(c->name, "pane") == 0)
-			snprintf(keys, sizeof keys, "1 2 3 4");
 		snprintf(usage, sizeof usage, ":%s%s%s", c->name,
 		    c->usage[0] != '\0' ? " " : "", c->usage);
 		draw_cell(y + r, 3, keys, kw, 0, theme_attr(ROLE_WARN));

@@ -1,4 +1,5 @@
 #include <curses.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +197,17 @@ keys_lookup(int key, int pane)
 	return global;
 }
 
+/* Whether a bound command line runs the named command, with or without
+ * arguments: "pane orders" runs "pane". */
+static bool
+runs_command(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(line, name, n) == 0 && (line[n] == '\0' ||
+	    line[n] == ' ');
+}
+
 int
 keys_for(const char *command, int pane, char *buf, size_t len)
 {
@@ -207,7 +219,7 @@ keys_for(const char *command, int pane, char *buf, size_t len)
 		char name[32];
 
 		if (table[i].key == 0 || table[i].pane != pane ||
-		    strcmp(table[i].command, command) != 0)
+		    !runs_command(table[i].command, command))
 			continue;
 		key_describe(table[i].key, name, sizeof name);
 		int w = snprintf(buf + used, len - used, "%s%s",

@@ -32,8 +32,8 @@ void		 keys_free(void);
 /* The command bound to key in pane, pane bindings first; NULL if none. */
 const char	*keys_lookup(int key, int pane);
 
-/* Writes the keys bound to exactly this command line in pane (or
- * globally) as "j, Down".  Returns the number of keys. */
+/* Writes the keys in pane (or globally, for PANE_ANY) that run the named
+ * command, with any arguments, as "j, Down".  Returns the number. */
 int		 keys_for(const char *command, int pane, char *buf, size_t len);
 
 #endif

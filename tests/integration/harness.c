@@ -17,6 +17,11 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
 
 #include "harness.h"
 
@@ -376,4 +381,56 @@ json_num(const cJSON *j, const char *path, double def)
 	const cJSON *v = json_at(j, path);
 
 	return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+int64_t
+db_int(sqlite3 *db, int64_t def, const char *sql, int n, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int64_t v = def;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	va_start(ap, n);
+	for (int i = 0; i < n; i++)
+		sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+	va_end(ap);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+char *
+db_text(sqlite3 *db, const char *sql, int64_t id)
+{
+	sqlite3_stmt *st;
+	char *s = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		s = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return s;
+}
+
+int64_t
+db_user_id(sqlite3 *db, const char *email)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT id FROM users WHERE email = ?", -1,
+	    &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
+#include <sqlite3.h>
+#include <stdint.h>
 
 struct mktd;
 
@@ -49,5 +51,15 @@ char		*api_login(struct mktd *m, const char *email,
 const char	*json_str(const cJSON *j, const char *path);
 /* The number at a dotted path, or def when absent. */
 double		 json_num(const cJSON *j, const char *path, double def);
+
+/* Read-only looks at mktd's database (mktd_db_path), for what the API does
+ * not show.  int64 parameters are bound in order; an SQL error fails the
+ * running cmocka test. */
+/* The first column of the first row; def when there is none or it is NULL. */
+int64_t		 db_int(sqlite3 *db, int64_t def, const char *sql, int n, ...);
+/* The same as a malloc'd string, with id bound; NULL when none. */
+char		*db_text(sqlite3 *db, const char *sql, int64_t id);
+/* The id of the user with this e-mail, or 0. */
+int64_t		 db_user_id(sqlite3 *db, const char *email);
 
 #endif

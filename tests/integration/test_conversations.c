@@ -50,60 +50,6 @@ static struct {
 
 /* ---- database (read-only) ----------------------------------------------- */
 
-/* The first column of the first row, with int64 values bound in order;
- * def when there is no row. */
-static int64_t
-db_int(int64_t def, const char *sql, int n, ...)
-{
-	sqlite3_stmt *st;
-	va_list ap;
-	int64_t v = def;
-
-	if (sqlite3_prepare_v2(t.db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(t.db));
-	va_start(ap, n);
-	for (int i = 0; i < n; i++)
-		sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-	va_end(ap);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-static char *
-db_text(const char *sql, int64_t id)
-{
-	sqlite3_stmt *st;
-	char *s = NULL;
-
-	if (sqlite3_prepare_v2(t.db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(t.db));
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		s = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return s;
-}
-
-static int64_t
-user_id(const char *email)
-{
-	sqlite3_stmt *st;
-	int64_t id = 0;
-
-	if (sqlite3_prepare_v2(t.db, "SELECT id FROM users WHERE email = ?",
-	    -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return id;
-}
-
 static int
 taken(int64_t id)
 {
@@ -148,14 +94,14 @@ conv_pick(const char *where)
 static int64_t
 conv_version(int64_t id)
 {
-	return db_int(-1, "SELECT version FROM conversations WHERE id = ?", 1,
+	return db_int(t.db, -1, "SELECT version FROM conversations WHERE id = ?", 1,
 	    id);
 }
 
 static int64_t
 messages_of(int64_t id)
 {
-	return db_int(-1, "SELECT count(*) FROM messages "
+	return db_int(t.db, -1, "SELECT count(*) FROM messages "
 	    "WHERE conversation_id = ?", 1, id);
 }
 
@@ -285,7 +231,7 @@ group_setup(void **state)
 			fprintf(stderr, "cannot log in %s\n", role_email[r]);
 			return -1;
 		}
-		if ((t.uid[r] = user_id(role_email[r])) == 0)
+		if ((t.uid[r] = db_user_id(t.db, role_email[r])) == 0)
 			return -1;
 	}
 	return 0;
@@ -324,7 +270,7 @@ test_get_returns_the_row_with_labels(void **state)
 	assert_non_null(json_str(rep.json, "status"));
 	labels = cJSON_GetObjectItemCaseSensitive(rep.json, "labels");
 	assert_true(cJSON_IsArray(labels));
-	assert_int_equal(cJSON_GetArraySize(labels), db_int(-1,
+	assert_int_equal(cJSON_GetArraySize(labels), db_int(t.db, -1,
 	    "SELECT count(*) FROM conversation_labels "
 	    "WHERE conversation_id = ?", 1, id));
 	api_reply_free(&rep);
@@ -422,7 +368,7 @@ test_reply_preview_is_the_first_120_characters(void **state)
 	rep = send_message(SUPPORT, id, "text", text);
 	expect_status(&rep, 201, "long reply");
 	api_reply_free(&rep);
-	preview = db_text("SELECT last_message_preview FROM conversations "
+	preview = db_text(t.db, "SELECT last_message_preview FROM conversations "
 	    "WHERE id = ?", id);
 	text[120 * strlen("ж")] = '\0';
 	assert_string_equal(preview, text);
@@ -435,7 +381,7 @@ test_note_is_private_and_answers_nobody(void **state)
 {
 	int64_t id = conv_pick(SHARED " AND c.waiting_since IS NOT NULL AND "
 	    "c.handler = 'ai' AND c.handoff_requested = 0");
-	int64_t waiting = db_int(-1, "SELECT waiting_since FROM conversations "
+	int64_t waiting = db_int(t.db, -1, "SELECT waiting_since FROM conversations "
 	    "WHERE id = ?", 1, id);
 	int64_t v = conv_version(id);
 	struct api_reply rep;
@@ -610,7 +556,7 @@ test_reply_idempotent_retry(void **state)
 	assert_int_equal((int64_t)json_num(a.json, "id", 0),
 	    (int64_t)json_num(b.json, "id", -1));
 	assert_true(cJSON_Compare(a.json, b.json, true));
-	assert_int_equal(db_int(-1, "SELECT count(*) FROM messages WHERE "
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM messages WHERE "
 	    "conversation_id = ? AND body = 'idempotent hello 7f3a'", 1, id),
 	    1);
 	api_reply_free(&a);
@@ -621,7 +567,7 @@ static void
 test_feed_carries_the_reply(void **state)
 {
 	int64_t id = conv_pick(SHARED " AND ch.platform = 'email'");
-	int64_t since = db_int(0, "SELECT max(seq) FROM changes", 0);
+	int64_t since = db_int(t.db, 0, "SELECT max(seq) FROM changes", 0);
 	struct api_reply msg, conv, feed;
 	const cJSON *ch, *e;
 	char path[128];
@@ -685,9 +631,9 @@ expect_conv_status(const struct api_reply *rep, const char *status,
 static int64_t
 last_system_event(int64_t id, char **body)
 {
-	*body = db_text("SELECT body FROM messages WHERE conversation_id = ? "
+	*body = db_text(t.db, "SELECT body FROM messages WHERE conversation_id = ? "
 	    "AND kind = 'system' ORDER BY id DESC LIMIT 1", id);
-	return db_int(0, "SELECT max(id) FROM messages WHERE "
+	return db_int(t.db, 0, "SELECT max(id) FROM messages WHERE "
 	    "conversation_id = ? AND kind = 'system'", 1, id);
 }
 
@@ -701,7 +647,7 @@ test_status_transitions(void **state)
 	char *event;
 
 	(void)state;
-	audits = db_int(-1, "SELECT count(*) FROM audit_log WHERE "
+	audits = db_int(t.db, -1, "SELECT count(*) FROM audit_log WHERE "
 	    "ref_type = 'conversation' AND ref_id = ? AND "
 	    "action = 'conversation.status'", 1, id);
 
@@ -718,7 +664,7 @@ test_status_transitions(void **state)
 	assert_non_null(strstr(event, "Resolved by "));
 	assert_non_null(strstr(event, "Мария Петрова"));
 	free(event);
-	event = db_text("SELECT author_kind FROM messages WHERE id = ?", ev);
+	event = db_text(t.db, "SELECT author_kind FROM messages WHERE id = ?", ev);
 	assert_string_equal(event, "system");
 	free(event);
 
@@ -760,7 +706,7 @@ test_status_transitions(void **state)
 	api_reply_free(&rep);
 
 	/* pending, resolved, open, snoozed, pending: five changes */
-	assert_int_equal(db_int(-1, "SELECT count(*) FROM audit_log WHERE "
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM audit_log WHERE "
 	    "ref_type = 'conversation' AND ref_id = ? AND "
 	    "action = 'conversation.status'", 1, id), audits + 5);
 }
@@ -804,7 +750,7 @@ test_snooze_validation(void **state)
 	api_reply_free(&rep);
 
 	assert_int_equal(conv_version(id), v);
-	assert_int_equal(db_int(-1, "SELECT snoozed_until IS NULL FROM "
+	assert_int_equal(db_int(t.db, -1, "SELECT snoozed_until IS NULL FROM "
 	    "conversations WHERE id = ?", 1, id), 1);
 }
 
@@ -813,7 +759,7 @@ test_snooze_validation(void **state)
 static int64_t
 notifications_for(int64_t user, int64_t conv)
 {
-	return db_int(-1, "SELECT count(*) FROM notifications WHERE "
+	return db_int(t.db, -1, "SELECT count(*) FROM notifications WHERE "
 	    "user_id = ? AND kind = 'assigned' AND ref_type = 'conversation' "
 	    "AND ref_id = ?", 2, user, conv);
 }
@@ -827,7 +773,7 @@ test_assign_and_unassign(void **state)
 	struct api_reply rep;
 
 	(void)state;
-	audits = db_int(-1, "SELECT count(*) FROM audit_log WHERE "
+	audits = db_int(t.db, -1, "SELECT count(*) FROM audit_log WHERE "
 	    "ref_type = 'conversation' AND ref_id = ? AND "
 	    "action = 'conversation.assign'", 1, id);
 	assert_int_equal(notifications_for(t.uid[SUPPORT], id), 0);
@@ -877,7 +823,7 @@ test_assign_and_unassign(void **state)
 	free(event);
 
 	/* support, manager, owner, admin, nobody */
-	assert_int_equal(db_int(-1, "SELECT count(*) FROM audit_log WHERE "
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM audit_log WHERE "
 	    "ref_type = 'conversation' AND ref_id = ? AND "
 	    "action = 'conversation.assign'", 1, id), audits + 5);
 }
@@ -886,9 +832,9 @@ static void
 test_assignee_must_be_able_to_answer(void **state)
 {
 	int64_t id = conv_pick(SHARED);
-	int64_t other_manager = db_int(0, "SELECT id FROM users WHERE "
+	int64_t other_manager = db_int(t.db, 0, "SELECT id FROM users WHERE "
 	    "role = 'manager' AND id <> ? ORDER BY id", 1, t.uid[MANAGER]);
-	int64_t other_client = db_int(0, "SELECT id FROM users WHERE "
+	int64_t other_client = db_int(t.db, 0, "SELECT id FROM users WHERE "
 	    "role = 'client' AND id <> ? ORDER BY id", 1, t.uid[CLIENT]);
 	int64_t v = conv_version(id), assignee;
 	const int64_t bad[] = { t.uid[BILLING], t.uid[PERFORMER],
@@ -897,7 +843,7 @@ test_assignee_must_be_able_to_answer(void **state)
 
 	(void)state;
 	assert_true(other_manager > 0 && other_client > 0);
-	assignee = db_int(0, "SELECT assignee_id FROM conversations "
+	assignee = db_int(t.db, 0, "SELECT assignee_id FROM conversations "
 	    "WHERE id = ?", 1, id);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct api_reply rep;
@@ -925,7 +871,7 @@ test_assignee_must_be_able_to_answer(void **state)
 		}
 	}
 	assert_int_equal(conv_version(id), v);
-	assert_int_equal(db_int(0, "SELECT assignee_id FROM conversations "
+	assert_int_equal(db_int(t.db, 0, "SELECT assignee_id FROM conversations "
 	    "WHERE id = ?", 1, id), assignee);
 }
 
@@ -1084,7 +1030,7 @@ test_labels(void **state)
 	assert_int_equal(label_count(&rep), 20);
 	assert_int_equal((int64_t)json_num(rep.json, "version", 0), v + 1);
 	api_reply_free(&rep);
-	assert_int_equal(db_int(-1, "SELECT count(*) FROM conversation_labels "
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM conversation_labels "
 	    "WHERE conversation_id = ?", 1, id), 20);
 }
 
@@ -1162,7 +1108,7 @@ test_payment_reminder(void **state)
 			api_reply_free(&rep);
 		}
 	}
-	assert_int_equal(db_int(-1, "SELECT payment_reminder FROM "
+	assert_int_equal(db_int(t.db, -1, "SELECT payment_reminder FROM "
 	    "conversations WHERE id = ?", 1, id), 0);
 }
 
@@ -1321,7 +1267,7 @@ test_stale_if_match(void **state)
 		api_reply_free(&rep);
 		assert_int_equal(conv_version(id), v + 1);
 	}
-	assert_int_equal(db_int(-1, "SELECT count(*) FROM conversation_labels "
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM conversation_labels "
 	    "WHERE conversation_id = ? AND label = 'stale'", 1, id), 0);
 }
 

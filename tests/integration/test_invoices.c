@@ -49,42 +49,6 @@ static struct {
 
 /* ---- database ----------------------------------------------------------- */
 
-static int64_t
-db_int(int64_t def, const char *sql, int n, ...)
-{
-	sqlite3_stmt *st;
-	va_list ap;
-	int64_t v = def;
-
-	if (sqlite3_prepare_v2(t.db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(t.db));
-	va_start(ap, n);
-	for (int i = 0; i < n; i++)
-		sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-	va_end(ap);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-static int64_t
-user_id(const char *email)
-{
-	sqlite3_stmt *st;
-	int64_t id = 0;
-
-	if (sqlite3_prepare_v2(t.db, "SELECT id FROM users WHERE email = ?",
-	    -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return id;
-}
-
 static void
 backdate(int64_t invoice, int days)
 {
@@ -232,12 +196,12 @@ group_setup(void **state)
 	for (int r = 0; r < NROLES; r++) {
 		if ((t.tok[r] = api_login(t.m, role_email[r], "demo")) == NULL)
 			return -1;
-		if ((t.uid[r] = user_id(role_email[r])) == 0)
+		if ((t.uid[r] = db_user_id(t.db, role_email[r])) == 0)
 			return -1;
 	}
-	t.shared = db_int(0, "SELECT id FROM companies WHERE manager_id = ? "
+	t.shared = db_int(t.db, 0, "SELECT id FROM companies WHERE manager_id = ? "
 	    "AND owner_id = ? ORDER BY id", 2, t.uid[MANAGER], t.uid[CLIENT]);
-	t.foreign = db_int(0, "SELECT id FROM companies WHERE manager_id IS "
+	t.foreign = db_int(t.db, 0, "SELECT id FROM companies WHERE manager_id IS "
 	    "NOT ? AND owner_id IS NOT ? ORDER BY id", 2, t.uid[MANAGER],
 	    t.uid[CLIENT]);
 	return t.shared > 0 && t.foreign > 0 ? 0 : -1;
@@ -264,7 +228,7 @@ static void
 test_draft_totals(void **state)
 {
 	/* An EU company without a verified VAT number pays VAT. */
-	int64_t co = db_int(0, "SELECT id FROM companies WHERE is_eu = 1 AND "
+	int64_t co = db_int(t.db, 0, "SELECT id FROM companies WHERE is_eu = 1 AND "
 	    "vat_verified = 0 AND country = 'ES' ORDER BY id", 0);
 	struct billing_line bl[2] = { { 2, 1050, 0 }, { 1, 333, 0 } };
 	struct invoice_adjust adj = { .discount_minor = 100, .vat_bp = 2100 };
@@ -311,7 +275,7 @@ test_draft_totals(void **state)
 
 	/* Bad bodies change nothing. */
 	{
-		int64_t before = db_int(-1, "SELECT count(*) FROM invoices", 0);
+		int64_t before = db_int(t.db, -1, "SELECT count(*) FROM invoices", 0);
 		static const char *const bad[] = {
 			"{\"company_id\":1,\"kind\":\"bogus\",\"lines\":[{"
 			    "\"description\":\"a\",\"quantity\":1,"
@@ -341,7 +305,7 @@ test_draft_totals(void **state)
 				    rep.body);
 			api_reply_free(&rep);
 		}
-		assert_int_equal(db_int(-1, "SELECT count(*) FROM invoices", 0),
+		assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM invoices", 0),
 		    before);
 	}
 }
@@ -398,7 +362,7 @@ test_agency_fee_line(void **state)
 	assert_int_equal(amount, 126500);
 	free(why);
 	/* And in the row itself. */
-	assert_int_equal(db_int(0, "SELECT fee_breakdown = 'agency fee 23 % = "
+	assert_int_equal(db_int(t.db, 0, "SELECT fee_breakdown = 'agency fee 23 % = "
 	    "base 20 + expert 5 − repeat 2' AND amount_minor = 126500 FROM "
 	    "invoice_lines WHERE invoice_id = ?", 1, id), 1);
 }
@@ -464,8 +428,8 @@ test_agency_fee_rejects(void **state)
 		"lines[1].agency_fee.budget_minor",
 		"lines[1].agency_fee.budget_minor",
 	};
-	int64_t before = db_int(-1, "SELECT count(*) FROM invoices", 0);
-	int64_t lbefore = db_int(-1, "SELECT count(*) FROM invoice_lines", 0);
+	int64_t before = db_int(t.db, -1, "SELECT count(*) FROM invoices", 0);
+	int64_t lbefore = db_int(t.db, -1, "SELECT count(*) FROM invoice_lines", 0);
 
 	(void)state;
 	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
@@ -488,9 +452,9 @@ test_agency_fee_rejects(void **state)
 		    field[i]);
 		api_reply_free(&rep);
 	}
-	assert_int_equal(db_int(-1, "SELECT count(*) FROM invoices", 0),
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM invoices", 0),
 	    before);
-	assert_int_equal(db_int(-1, "SELECT count(*) FROM invoice_lines", 0),
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM invoice_lines", 0),
 	    lbefore);
 }
 
@@ -499,11 +463,11 @@ test_agency_fee_rejects(void **state)
 static void
 test_issue_numbers_and_due_dates(void **state)
 {
-	int64_t net = db_int(0, "SELECT id FROM companies WHERE deferral_days "
+	int64_t net = db_int(t.db, 0, "SELECT id FROM companies WHERE deferral_days "
 	    "IS NULL ORDER BY id", 0);
-	int64_t deferred = db_int(0, "SELECT id FROM companies WHERE "
+	int64_t deferred = db_int(t.db, 0, "SELECT id FROM companies WHERE "
 	    "deferral_days > 0 ORDER BY id", 0);
-	int64_t days = db_int(0, "SELECT deferral_days FROM companies WHERE "
+	int64_t days = db_int(t.db, 0, "SELECT deferral_days FROM companies WHERE "
 	    "id = ?", 1, deferred);
 	int64_t a = draft(BILLING, net), b = draft(BILLING, deferred);
 	struct api_reply ra, rb, again;
@@ -524,7 +488,7 @@ test_issue_numbers_and_due_dates(void **state)
 	    &sb), 0);
 	assert_int_equal(ya, yb);
 	assert_int_equal(sb, sa + 1);
-	assert_int_equal(db_int(-1, "SELECT last FROM invoice_counters WHERE "
+	assert_int_equal(db_int(t.db, -1, "SELECT last FROM invoice_counters WHERE "
 	    "year = ?", 1, (int64_t)yb), sb);
 
 	assert_int_equal(billing_date_parse(json_str(ra.json, "issue_date"),
@@ -553,12 +517,12 @@ test_payments_partial_full_over(void **state)
 {
 	int64_t id = issued(t.shared), total, d;
 	int64_t owner = t.uid[CLIENT];
-	int64_t notes0 = db_int(0, "SELECT count(*) FROM notifications WHERE "
+	int64_t notes0 = db_int(t.db, 0, "SELECT count(*) FROM notifications WHERE "
 	    "user_id = ? AND kind = 'payment_received'", 1, owner);
 	struct api_reply rep;
 
 	(void)state;
-	total = db_int(-1, "SELECT total_minor FROM invoices WHERE id = ?", 1,
+	total = db_int(t.db, -1, "SELECT total_minor FROM invoices WHERE id = ?", 1,
 	    id);
 	rep = pay(BILLING, id, 1000);
 	expect_status(&rep, 201, "partial");
@@ -579,9 +543,9 @@ test_payments_partial_full_over(void **state)
 	assert_int_equal(num(rep.json, "invoice.amount_due_minor"), 0);
 	assert_int_equal(num(rep.json, "invoice.amount_paid_minor"), total);
 	api_reply_free(&rep);
-	assert_int_equal(db_int(0, "SELECT count(*) FROM payments WHERE "
+	assert_int_equal(db_int(t.db, 0, "SELECT count(*) FROM payments WHERE "
 	    "invoice_id = ? AND status = 'confirmed'", 1, id), 2);
-	assert_int_equal(db_int(0, "SELECT count(*) FROM notifications WHERE "
+	assert_int_equal(db_int(t.db, 0, "SELECT count(*) FROM notifications WHERE "
 	    "user_id = ? AND kind = 'payment_received'", 1, owner), notes0 + 2);
 
 	rep = pay(BILLING, id, 1);
@@ -617,9 +581,9 @@ test_payment_idempotent_retry(void **state)
 	expect_status(&b, 201, "replay");
 	assert_int_equal(num(a.json, "payment.id"), num(b.json, "payment.id"));
 	assert_int_equal(num(a.json, "payment.paid_at"), 1700000000);
-	assert_int_equal(db_int(0, "SELECT count(*) FROM payments WHERE "
+	assert_int_equal(db_int(t.db, 0, "SELECT count(*) FROM payments WHERE "
 	    "invoice_id = ?", 1, id), 1);
-	assert_int_equal(db_int(0, "SELECT amount_paid_minor FROM invoices "
+	assert_int_equal(db_int(t.db, 0, "SELECT amount_paid_minor FROM invoices "
 	    "WHERE id = ?", 1, id), 500);
 	api_reply_free(&a);
 	api_reply_free(&b);
@@ -657,7 +621,7 @@ test_cancel_rules(void **state)
 	rep = act(BILLING, p, "cancel", "{\"reason\":\"x\"}");
 	expect_error(&rep, 409, "has_payments", "cancel paid-in-part");
 	api_reply_free(&rep);
-	assert_int_equal(db_int(0, "SELECT status = 'sent' FROM invoices "
+	assert_int_equal(db_int(t.db, 0, "SELECT status = 'sent' FROM invoices "
 	    "WHERE id = ?", 1, p), 1);
 }
 
@@ -668,7 +632,7 @@ test_billing_run(void **state)
 {
 	const char *body = "{\"period_start\":\"2000-01-01\","
 	    "\"period_end\":\"2099-12-31\"}";
-	int64_t groups = db_int(0, "SELECT count(*) FROM (SELECT DISTINCT "
+	int64_t groups = db_int(t.db, 0, "SELECT count(*) FROM (SELECT DISTINCT "
 	    "company_id, currency FROM orders WHERE kind = 'marketplace' AND "
 	    "status = 'completed' AND budget_minor IS NOT NULL)", 0);
 	struct api_reply rep, again;
@@ -691,21 +655,21 @@ test_billing_run(void **state)
 	assert_int_equal(cJSON_GetArraySize(created), groups);
 	cJSON_ArrayForEach(e, created) {
 		int64_t id = (int64_t)e->valuedouble;
-		int64_t co = db_int(0, "SELECT company_id FROM invoices WHERE "
+		int64_t co = db_int(t.db, 0, "SELECT company_id FROM invoices WHERE "
 		    "id = ?", 1, id);
 		sqlite3_stmt *st;
 		int64_t sum = 0;
 
-		assert_int_equal(db_int(0, "SELECT kind = 'commission' AND "
+		assert_int_equal(db_int(t.db, 0, "SELECT kind = 'commission' AND "
 		    "status = 'draft' FROM invoices WHERE id = ?", 1, id), 1);
-		assert_int_equal(db_int(0, "SELECT count(*) FROM invoice_lines "
-		    "WHERE invoice_id = ?", 1, id), db_int(-1, "SELECT count(*) "
+		assert_int_equal(db_int(t.db, 0, "SELECT count(*) FROM invoice_lines "
+		    "WHERE invoice_id = ?", 1, id), db_int(t.db, -1, "SELECT count(*) "
 		    "FROM orders o WHERE o.company_id = ? AND o.currency = "
 		    "(SELECT currency FROM invoices WHERE id = ?) AND o.kind = "
 		    "'marketplace' AND o.status = 'completed' AND "
 		    "o.budget_minor IS NOT NULL", 2, co, id));
 		/* The simple case: no special terms, the standard 5 %. */
-		if (db_int(0, "SELECT count(*) FROM commission_terms WHERE "
+		if (db_int(t.db, 0, "SELECT count(*) FROM commission_terms WHERE "
 		    "company_id = ?", 1, co) != 0)
 			continue;
 		assert_int_equal(sqlite3_prepare_v2(t.db, "SELECT "
@@ -722,7 +686,7 @@ test_billing_run(void **state)
 			sum += amt;
 		}
 		sqlite3_finalize(st);
-		assert_int_equal(db_int(-1, "SELECT subtotal_minor FROM "
+		assert_int_equal(db_int(t.db, -1, "SELECT subtotal_minor FROM "
 		    "invoices WHERE id = ?", 1, id), sum);
 	}
 
@@ -740,9 +704,9 @@ test_billing_run(void **state)
 static void
 expect_block_state(int64_t co)
 {
-	int64_t debt = db_int(0, "SELECT sum(amount_due_minor) FROM invoices "
+	int64_t debt = db_int(t.db, 0, "SELECT sum(amount_due_minor) FROM invoices "
 	    "WHERE company_id = ? AND status IN ('sent', 'overdue')", 1, co);
-	int64_t oldest = db_int(-1, "SELECT julianday('now', 'start of day') "
+	int64_t oldest = db_int(t.db, -1, "SELECT julianday('now', 'start of day') "
 	    "- julianday(min(due_date)) FROM invoices WHERE company_id = ? AND "
 	    "status = 'overdue'", 1, co);
 	enum block_state want, have;
@@ -777,7 +741,7 @@ test_mark_overdue(void **state)
 	    NULL);
 	expect_status(&rep, 200, "mark-overdue");
 	api_reply_free(&rep);
-	assert_int_equal(db_int(0, "SELECT status = 'overdue' FROM invoices "
+	assert_int_equal(db_int(t.db, 0, "SELECT status = 'overdue' FROM invoices "
 	    "WHERE id = ?", 1, id), 1);
 	expect_block_state(co);
 }
@@ -785,19 +749,19 @@ test_mark_overdue(void **state)
 static void
 test_timer_marks_overdue(void **state)
 {
-	int64_t co = db_int(0, "SELECT id FROM companies WHERE id <> ? AND "
+	int64_t co = db_int(t.db, 0, "SELECT id FROM companies WHERE id <> ? AND "
 	    "id <> ? ORDER BY id DESC", 2, t.foreign, t.shared);
 	int64_t id = issued(co);
 
 	(void)state;
 	backdate(id, 20);
 	for (int i = 0; i < 100; i++) {
-		if (db_int(0, "SELECT status = 'overdue' FROM invoices WHERE "
+		if (db_int(t.db, 0, "SELECT status = 'overdue' FROM invoices WHERE "
 		    "id = ?", 1, id) == 1)
 			break;
 		usleep(100000);
 	}
-	assert_int_equal(db_int(0, "SELECT status = 'overdue' FROM invoices "
+	assert_int_equal(db_int(t.db, 0, "SELECT status = 'overdue' FROM invoices "
 	    "WHERE id = ?", 1, id), 1);
 	expect_block_state(co);
 }
@@ -884,7 +848,7 @@ test_reports(void **state)
 
 		cJSON_ArrayForEach(e, cJSON_GetObjectItem(rep.json, "months"))
 			s += num(e, "amount_minor");
-		assert_int_equal(s, db_int(-1, "SELECT sum(amount_minor) FROM "
+		assert_int_equal(s, db_int(t.db, -1, "SELECT sum(amount_minor) FROM "
 		    "payments WHERE status = 'confirmed'", 0));
 	}
 	api_reply_free(&rep);
@@ -899,7 +863,7 @@ test_reports(void **state)
 			    == 0);
 			s += num(e, "amount_minor");
 		}
-		assert_int_equal(s, db_int(-1, "SELECT ifnull(sum(amount_minor),"
+		assert_int_equal(s, db_int(t.db, -1, "SELECT ifnull(sum(amount_minor),"
 		    " 0) FROM payments WHERE status = 'confirmed' AND paid_at >= "
 		    "strftime('%s', '2024-01-01') AND paid_at < "
 		    "strftime('%s', '2025-01-01')", 0));
@@ -1034,7 +998,7 @@ static void
 test_stale_if_match(void **state)
 {
 	int64_t id = draft(ADMIN, t.shared);
-	int64_t v = db_int(-1, "SELECT version FROM invoices WHERE id = ?", 1,
+	int64_t v = db_int(t.db, -1, "SELECT version FROM invoices WHERE id = ?", 1,
 	    id);
 	char path[96];
 	struct api_reply rep;
@@ -1046,7 +1010,7 @@ test_stale_if_match(void **state)
 	expect_error(&rep, 412, "version_mismatch", "stale issue");
 	assert_int_equal(num(rep.json, "current.version"), v);
 	api_reply_free(&rep);
-	assert_int_equal(db_int(0, "SELECT status = 'draft' FROM invoices "
+	assert_int_equal(db_int(t.db, 0, "SELECT status = 'draft' FROM invoices "
 	    "WHERE id = ?", 1, id), 1);
 	rep = call(BILLING, "POST", path, NULL, v, NULL);
 	expect_status(&rep, 200, "fresh issue");

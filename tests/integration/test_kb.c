@@ -49,45 +49,9 @@ static struct {
 /* ---- database (read-only) ----------------------------------------------- */
 
 static int64_t
-db_int(int64_t def, const char *sql, int n, ...)
-{
-	sqlite3_stmt *st;
-	va_list ap;
-	int64_t v = def;
-
-	if (sqlite3_prepare_v2(t.db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(t.db));
-	va_start(ap, n);
-	for (int i = 0; i < n; i++)
-		sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-	va_end(ap);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-static char *
-db_text(const char *sql, int64_t id)
-{
-	sqlite3_stmt *st;
-	char *s = NULL;
-
-	if (sqlite3_prepare_v2(t.db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(t.db));
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		s = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return s;
-}
-
-static int64_t
 rows_in(int64_t table)
 {
-	return db_int(-1, "SELECT count(*) FROM kb_rows WHERE table_id = ?",
+	return db_int(t.db, -1, "SELECT count(*) FROM kb_rows WHERE table_id = ?",
 	    1, table);
 }
 
@@ -422,7 +386,7 @@ test_create_update_delete_with_feed(void **state)
 	assert_int_equal((int64_t)json_num(rep.json,
 	    "cells.delivery_price_eur", -1), -1);
 	api_reply_free(&rep);
-	cells = db_text("SELECT cells FROM kb_rows WHERE id = ?", id);
+	cells = db_text(t.db, "SELECT cells FROM kb_rows WHERE id = ?", id);
 	assert_non_null(strstr(cells, "\"same_day\":true"));
 	assert_null(strstr(cells, "delivery_price_eur"));
 	free(cells);
@@ -592,7 +556,7 @@ test_stale_if_match(void **state)
 	    (long long)id);
 	expect_status(&rep, 412, "stale delete");
 	api_reply_free(&rep);
-	assert_int_equal(db_int(0, "SELECT count(*) FROM kb_rows WHERE id = ?",
+	assert_int_equal(db_int(t.db, 0, "SELECT count(*) FROM kb_rows WHERE id = ?",
 	    1, id), 1);
 }
 
@@ -629,9 +593,9 @@ test_column_edit(void **state)
 	char *body, ver[32];
 
 	(void)state;
-	assert_true(db_int(0, "SELECT count(*) FROM kb_rows WHERE table_id = ? "
+	assert_true(db_int(t.db, 0, "SELECT count(*) FROM kb_rows WHERE table_id = ? "
 	    "AND json_extract(cells, '$.location') IS NOT NULL", 1, tb) > 0);
-	v0 = db_int(0, "SELECT version FROM kb_tables WHERE id = ?", 1, tb);
+	v0 = db_int(t.db, 0, "SELECT version FROM kb_tables WHERE id = ?", 1, tb);
 	snprintf(ver, sizeof ver, "%lld", (long long)v0);
 	body = columns_body(tb, "location", "slots_available", "text",
 	    "notes");
@@ -643,17 +607,17 @@ test_column_edit(void **state)
 	api_reply_free(&rep);
 	assert_string_equal(last_op("kb_table", tb), "upsert");
 	/* The removed column left every row; the retyped one was converted. */
-	assert_int_equal(db_int(-1, "SELECT count(*) FROM kb_rows WHERE "
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM kb_rows WHERE "
 	    "table_id = ? AND json_extract(cells, '$.location') IS NOT NULL",
 	    1, tb), 0);
-	assert_int_equal(db_int(-1, "SELECT count(*) FROM kb_rows WHERE "
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM kb_rows WHERE "
 	    "table_id = ? AND json_type(cells, '$.slots_available') = "
 	    "'integer'", 1, tb), 0);
-	assert_true(db_int(0, "SELECT count(*) FROM kb_rows WHERE "
+	assert_true(db_int(t.db, 0, "SELECT count(*) FROM kb_rows WHERE "
 	    "table_id = ? AND json_type(cells, '$.slots_available') = "
 	    "'text'", 1, tb) > 0);
 	assert_int_equal(rows_in(tb), rows);
-	assert_int_equal(db_int(0, "SELECT count(*) FROM kb_columns WHERE "
+	assert_int_equal(db_int(t.db, 0, "SELECT count(*) FROM kb_columns WHERE "
 	    "table_id = ? AND name IN ('notes', 'location')", 1, tb), 1);
 
 	/* Stale: the old version is refused with the current table. */
@@ -706,7 +670,7 @@ test_column_edit(void **state)
 	assert_true(json_num(rep.json, "row_id", 0) > 0);
 	api_reply_free(&rep);
 	free(body);
-	assert_int_equal(db_int(0, "SELECT version FROM kb_tables WHERE "
+	assert_int_equal(db_int(t.db, 0, "SELECT version FROM kb_tables WHERE "
 	    "id = ?", 1, tb), v0 + 1);
 }
 
@@ -765,24 +729,24 @@ test_import_quotes_newlines_bom_alias(void **state)
 	assert_int_equal((int64_t)json_num(imp.json, "imported", -1), 2);
 	csv_free(&imp);
 	assert_int_equal(rows_in(tb), n + 2);
-	id = db_int(0, "SELECT id FROM kb_rows WHERE table_id = ? AND "
+	id = db_int(t.db, 0, "SELECT id FROM kb_rows WHERE table_id = ? AND "
 	    "json_extract(cells, '$.sku') = 5001", 1, tb);
 	assert_true(id > 0);
-	s = db_text("SELECT json_extract(cells, '$.product_name') FROM "
+	s = db_text(t.db, "SELECT json_extract(cells, '$.product_name') FROM "
 	    "kb_rows WHERE id = ?", id);
 	assert_string_equal(s, "Rosa \"roja\", grande");
 	free(s);
-	s = db_text("SELECT json_extract(cells, '$.description') FROM "
+	s = db_text(t.db, "SELECT json_extract(cells, '$.description') FROM "
 	    "kb_rows WHERE id = ?", id);
 	assert_string_equal(s, "Línea 1\r\nLínea 2");
 	free(s);
-	s = db_text("SELECT json_extract(cells, '$.cities') FROM kb_rows "
+	s = db_text(t.db, "SELECT json_extract(cells, '$.cities') FROM kb_rows "
 	    "WHERE id = ?", id);
 	assert_string_equal(s, "[\"Madrid\",\"Sevilla\"]");
 	free(s);
-	assert_int_equal(db_int(-1, "SELECT json_extract(cells, "
+	assert_int_equal(db_int(t.db, -1, "SELECT json_extract(cells, "
 	    "'$.price_eur') FROM kb_rows WHERE id = ?", 1, id), 1250);
-	assert_int_equal(db_int(-1, "SELECT json_extract(cells, "
+	assert_int_equal(db_int(t.db, -1, "SELECT json_extract(cells, "
 	    "'$.free_delivery') FROM kb_rows WHERE table_id = ? AND "
 	    "json_extract(cells, '$.sku') = 5002", 1, tb), 8000);
 	assert_string_equal(last_op("kb_row", id), "upsert");
@@ -889,7 +853,7 @@ test_authorization_matrix(void **state)
 		api_reply_free(&rep);
 
 		cols = columns_body(tb, NULL, NULL, NULL, NULL);
-		snprintf(ver, sizeof ver, "%lld", (long long)db_int(0,
+		snprintf(ver, sizeof ver, "%lld", (long long)db_int(t.db, 0,
 		    "SELECT version FROM kb_tables WHERE id = ?", 1, tb));
 		rep = call((enum role)r, "PUT", cols, ver, NULL,
 		    "/api/v1/kb/tables/%lld/columns", (long long)tb);

@@ -354,22 +354,6 @@ login(enum who w, const char *email)
 	return 0;
 }
 
-static int64_t
-user_id(const char *email)
-{
-	sqlite3_stmt	*st;
-	int64_t		 id = -1;
-
-	if (sqlite3_prepare_v2(db, "SELECT id FROM users WHERE email = ?", -1,
-	    &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return id;
-}
-
 static int
 setup(void **state)
 {
@@ -392,7 +376,7 @@ setup(void **state)
 	for (int i = 0; i < NROLES; i++) {
 		if (login((enum who)i, email[i]) != 0)
 			return -1;
-		uid[i] = user_id(email[i]);
+		uid[i] = db_user_id(db, email[i]);
 	}
 	dbs(extra[0], sizeof extra[0], "SELECT email FROM users WHERE"
 	    " role = 'performer' AND id <> ? ORDER BY id LIMIT 1", 1,
@@ -406,7 +390,7 @@ setup(void **state)
 	for (int i = 0; i < 3; i++) {
 		if (login((enum who)(NROLES + i), extra[i]) != 0)
 			return -1;
-		uid[NROLES + i] = user_id(extra[i]);
+		uid[NROLES + i] = db_user_id(db, extra[i]);
 	}
 	home_co = dbq("SELECT id FROM companies WHERE owner_id = ? AND"
 	    " manager_id = ? AND status = 'active' ORDER BY id LIMIT 1", 2,
