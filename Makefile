@@ -11,7 +11,7 @@ comma     := ,
 BUILD     := build/$(if $(SANITIZE),asan,release)
 GEN       := $(BUILD)/gen
 
-PKGS      := ncursesw sqlite3 libcjson
+PKGS      := ncursesw sqlite3 libcjson libcurl
 # mktd, the reference server, and the integration tests that drive it.
 MKTD_PKGS := libmicrohttpd sqlite3 libcjson zlib libcrypt libcrypto
 ITEST_PKGS := libcurl libcjson sqlite3
@@ -33,6 +33,9 @@ CORE_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
 UI_SRC    := $(wildcard ui/*.c)
 GEN_SRC   := $(GEN)/migrations.c $(GEN)/assets.c $(GEN)/server_migrations.c
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:.c=.o)
+# An archive, so mktd pulls in only the core it uses (not the libcurl
+# client) and every program links the same objects.
+CORE_LIB  := $(BUILD)/libmktcore.a
 UI_OBJ    := $(UI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -42,6 +45,8 @@ ITEST_SRC := $(wildcard tests/integration/test_*.c)
 ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%)
 ITEST_LIB := $(filter-out $(ITEST_SRC),$(wildcard tests/integration/*.c))
 SERVER_MIGRATIONS := $(sort $(wildcard db/server/[0-9]*.sql))
+TOOL_SRC  := $(wildcard tests/tools/*.c)
+TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 MIGRATIONS := $(sort $(wildcard db/[0-9]*.sql))
 ASSETS     := $(sort $(wildcard assets/demo/*.txt))
@@ -61,9 +66,10 @@ binaries: $(BUILD)/mkt $(if $(MKTD_SRC),$(BUILD)/mktd)
 # the exact command to run.
 BUILD_DEPS := ncursesw:libncurses-dev sqlite3:libsqlite3-dev \
               libcjson:libcjson-dev !cc:gcc !pkg-config:pkgconf \
+              libcurl:libcurl4-openssl-dev \
               libmicrohttpd:libmicrohttpd-dev zlib:zlib1g-dev \
               libcrypt:libcrypt-dev libcrypto:libssl-dev
-TEST_DEPS  := cmocka:libcmocka-dev !tmux:tmux libcurl:libcurl4-openssl-dev
+TEST_DEPS  := cmocka:libcmocka-dev !tmux:tmux
 
 define install_missing
 	@missing=""; \
@@ -92,11 +98,15 @@ deps:
 	$(call install_missing,$(BUILD_DEPS) $(TEST_DEPS))
 
 # ---- build ---------------------------------------------------------------
-$(BUILD)/mkt: $(BUILD)/src/main.o $(UI_OBJ) $(CORE_OBJ)
+$(BUILD)/mkt: $(BUILD)/src/main.o $(UI_OBJ) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm -lpthread
 
-$(BUILD)/mktd: $(MKTD_OBJ) $(CORE_OBJ)
+$(BUILD)/mktd: $(MKTD_OBJ) $(CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(MKTD_LIBS) -lm -lpthread
+
+$(CORE_LIB): $(CORE_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -138,23 +148,28 @@ run: all
 	./mkt --demo
 
 # ---- tests ---------------------------------------------------------------
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ)
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_OBJ) $(ALL_LDFLAGS) $(PKG_LIBS) $(shell pkg-config --cflags --libs cmocka) -lm -lpthread
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_LIB) $(ALL_LDFLAGS) $(PKG_LIBS) $(shell pkg-config --cflags --libs cmocka) -lm -lpthread
 
-$(BUILD)/itests/%: tests/integration/%.c $(ITEST_LIB) $(CORE_OBJ)
+$(BUILD)/itests/%: tests/integration/%.c $(ITEST_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/integration -o $@ $< $(ITEST_LIB) $(CORE_OBJ) $(ALL_LDFLAGS) $(ITEST_LIBS) $(PKG_LIBS) -lm -lpthread
+	$(CC) $(ALL_CFLAGS) -Itests/integration -o $@ $< $(ITEST_LIB) $(CORE_LIB) $(ALL_LDFLAGS) $(ITEST_LIBS) $(PKG_LIBS) -lm -lpthread
+
+# Test tools (the fault-injecting proxy) are standalone programs.
+$(BUILD)/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) -lpthread
 
 TEST_ENV = MKT_BIN=$(BUILD)/mkt MKTD_BIN=$(BUILD)/mktd UNIT_BINS="$(UNIT_BIN)" \
-           ITEST_BINS="$(ITEST_BIN)" SANITIZE=$(SANITIZE)
+           ITEST_BINS="$(ITEST_BIN)" TOOL_DIR=$(BUILD)/tools SANITIZE=$(SANITIZE)
 
 test: deps
-	@$(MAKE) --no-print-directory binaries $(UNIT_BIN) $(ITEST_BIN)
+	@$(MAKE) --no-print-directory binaries $(UNIT_BIN) $(ITEST_BIN) $(TOOL_BIN)
 	@$(TEST_ENV) tests/run.sh
 
 integration: deps
-	@$(MAKE) --no-print-directory binaries $(ITEST_BIN)
+	@$(MAKE) --no-print-directory binaries $(ITEST_BIN) $(TOOL_BIN)
 	@$(TEST_ENV) tests/run.sh integration
 
 unit: deps
@@ -165,13 +180,14 @@ e2e: deps
 	@$(MAKE) --no-print-directory binaries
 	@$(TEST_ENV) tests/run.sh e2e
 
-$(BUILD)/bench/%: tests/bench/%.c $(CORE_OBJ)
+$(BUILD)/bench/%: tests/bench/%.c $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_OBJ) $(ALL_LDFLAGS) $(PKG_LIBS) -lm -lpthread
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm -lpthread
 
 bench: deps-build
-	@$(MAKE) --no-print-directory binaries $(BUILD)/bench/bench_listwin
+	@$(MAKE) --no-print-directory binaries $(BUILD)/bench/bench_listwin $(TOOL_BIN)
 	@BENCH_BIN=$(BUILD)/bench/bench_listwin tests/bench/run.sh
+	@$(TEST_ENV) tests/bench/sync_bytes.sh
 
 # ---- install -------------------------------------------------------------
 install: all

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "session.h"
 #include "text.h"
 #include "util.h"
 
@@ -47,6 +48,8 @@ static const struct setting {
 	{ SEC_SERVER, "url", K_URL, offsetof(struct mkt_config, url), 0, 0 },
 	{ SEC_SERVER, "user", K_STRING,
 	  offsetof(struct mkt_config, user), 0, 0 },
+	{ SEC_SERVER, "password", K_STRING,
+	  offsetof(struct mkt_config, password), 0, 0 },
 	{ SEC_SERVER, "ca_file", K_STRING,
 	  offsetof(struct mkt_config, ca_file), 0, 0 },
 	{ SEC_SERVER, "insecure", K_BOOL,
@@ -113,6 +116,7 @@ config_free(struct mkt_config *cfg)
 	free(cfg->path);
 	free(cfg->url);
 	free(cfg->user);
+	free(cfg->password);
 	free(cfg->ca_file);
 	free(cfg->clock_format);
 	for (size_t i = 0; i < cfg->nkeys; i++) {
@@ -353,6 +357,19 @@ parse_section(struct parser *p, char *s)
 	return fail(p, "unknown section [%s]", name);
 }
 
+/* The index in settings[], or NSETTINGS. */
+static size_t
+find_setting(enum section sec, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++)
+		if (settings[i].sec == sec &&
+		    strcmp(settings[i].name, name) == 0)
+			break;
+	return i;
+}
+
 static int
 parse_pair(struct parser *p, char *s)
 {
@@ -382,12 +399,7 @@ parse_pair(struct parser *p, char *s)
 
 	if (p->sec == SEC_KEYS)
 		return bind_key(p, key, value);
-	for (i = 0; i < NSETTINGS; i++) {
-		if (settings[i].sec == p->sec &&
-		    strcmp(settings[i].name, key) == 0)
-			break;
-	}
-	if (i == NSETTINGS)
+	if ((i = find_setting(p->sec, key)) == NSETTINGS)
 		return fail(p, "unknown key '%s' in [%s]", key,
 		    section_names[p->sec]);
 	if (p->seen[i] != 0)
@@ -429,6 +441,34 @@ parse_line(struct parser *p, char *s, size_t n)
 	if (*s == '[')
 		return parse_section(p, s);
 	return parse_pair(p, s);
+}
+
+/*
+ * A password in a file others can read is a leaked password, so such a
+ * file is refused outright rather than used with a warning nobody reads.
+ * session_check_private() says "PATH is readable by group or others
+ * (mode 0644); run: chmod 600 PATH"; its "is ..." part is kept.
+ */
+static int
+check_secret(struct mkt_config *cfg, const char *path, char *err,
+    size_t errlen)
+{
+	char why[1024];
+	size_t n = strlen(path);
+
+	if (session_check_private(path, why, sizeof why) == 0)
+		return 0;
+	if (errlen == 0)
+		;
+	else if (strncmp(why, path, n) == 0 && strncmp(why + n, " is ", 4) == 0)
+		snprintf(err, errlen, "%s: holds a password but %s", path,
+		    why + n + 1);
+	else	/* it could not be checked at all (lstat failed) */
+		snprintf(err, errlen, "%s: holds a password but cannot be "
+		    "checked: %s", path, why);
+	free(cfg->password);
+	cfg->password = NULL;
+	return -1;
 }
 
 /* The whole file, NUL-terminated, refusing anything past CONFIG_MAX. */
@@ -503,6 +543,13 @@ config_load(struct mkt_config *cfg, const char *path, char *err,
 		s = nl + 1;
 	}
 	free(buf);
+	/* After a line error too: its message stays, but a password from
+	 * an unsafe file is not one of the "valid earlier values". */
+	if (cfg->password != NULL &&
+	    p.seen[find_setting(SEC_SERVER, "password")] != 0 &&
+	    check_secret(cfg, path, rc == 0 ? err : NULL,
+	    rc == 0 ? errlen : 0) != 0)
+		rc = -1;
 	return rc;
 }
 

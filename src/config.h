@@ -20,6 +20,7 @@ struct mkt_config {
 	/* [server] */
 	char	*url;		/* NULL: no server, open the demo cache */
 	char	*user;		/* login e-mail */
+	char	*password;	/* unattended sync; the file must be private */
 	char	*ca_file;
 	bool	 insecure;	/* skip TLS verification (loudly) */
 
@@ -39,8 +40,9 @@ struct mkt_config {
 	size_t	 nkeys;
 };
 
-/* Built-in defaults: no server, history 90 days, poll 25 s, page 500,
- * colour auto, bell on, clock "%H:%M", no key overrides. */
+/* Built-in defaults: no server (and no user or password), history 90
+ * days, poll 25 s, page 500, colour auto, bell on, clock "%H:%M", no key
+ * overrides. */
 void config_defaults(struct mkt_config *cfg);
 
 /* Reads path on top of the current values.  Returns 0, or -1 with
@@ -48,7 +50,10 @@ void config_defaults(struct mkt_config *cfg);
  * Unknown sections and keys, bad values and malformed lines are errors.
  * On error cfg keeps only valid earlier values and must still be freed.
  * A key set twice in one file is an error, in [keys] too; a binding for a
- * key that an earlier load bound replaces that binding in place. */
+ * key that an earlier load bound replaces that binding in place.  A file
+ * that sets password must pass session_check_private(), else it is
+ * refused with "FILE: holds a password but is readable by group or
+ * others (mode 0644); run: chmod 600 FILE" and the password is dropped. */
 int config_load(struct mkt_config *cfg, const char *path, char *err,
     size_t errlen);
 

@@ -1,7 +1,10 @@
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "kb.h"
 #include "money.h"
@@ -130,4 +133,82 @@ kb_expand_row(void *arg, struct list_row *row)
 	free(row->cells);
 	row->cells = cells;
 	row->ncells = s->ncols;
+}
+
+static bool
+word_is(const char *s, const char *const *words)
+{
+	for (; *words != NULL; words++)
+		if (strcasecmp(s, *words) == 0)
+			return true;
+	return false;
+}
+
+static cJSON *
+list_from_text(const char *text)
+{
+	cJSON *a = cJSON_CreateArray();
+	const char *p = text;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		const char *b = p, *e = p + n;
+
+		while (b < e && *b == ' ')
+			b++;
+		while (e > b && e[-1] == ' ')
+			e--;
+		if (e > b) {
+			char *item = xstrndup(b, (size_t)(e - b));
+			cJSON_AddItemToArray(a, cJSON_CreateString(item));
+			free(item);
+		}
+		p += n + (p[n] == ',');
+	}
+	return a;
+}
+
+cJSON *
+kb_cell_from_text(const struct kb_column *c, const char *text, char *err,
+    size_t errlen)
+{
+	static const char *const yes[] = { "yes", "y", "true", "1", NULL };
+	static const char *const no[] = { "no", "n", "false", "0", NULL };
+	int64_t v;
+	char *end;
+
+	if (text[0] == '\0')
+		return cJSON_CreateNull();
+	if (strcmp(c->type, "money") == 0) {
+		const char *cur = column_currency(c->name);
+
+		if (strcasecmp(text, "free") == 0)
+			return cJSON_CreateNumber(0);
+		if (money_parse(text, cur, &v) != 0 || v < 0) {
+			snprintf(err, errlen, "%s: not an amount in %s", c->name,
+			    cur);
+			return NULL;
+		}
+		return cJSON_CreateNumber((double)v);
+	}
+	if (strcmp(c->type, "integer") == 0) {
+		errno = 0;
+		v = strtoll(text, &end, 10);
+		if (errno != 0 || *end != '\0' || end == text) {
+			snprintf(err, errlen, "%s: not a whole number", c->name);
+			return NULL;
+		}
+		return cJSON_CreateNumber((double)v);
+	}
+	if (strcmp(c->type, "boolean") == 0) {
+		if (word_is(text, yes))
+			return cJSON_CreateTrue();
+		if (word_is(text, no))
+			return cJSON_CreateFalse();
+		snprintf(err, errlen, "%s: answer yes or no", c->name);
+		return NULL;
+	}
+	if (strcmp(c->type, "json_list") == 0)
+		return list_from_text(text);
+	return cJSON_CreateString(text);
 }

@@ -30,4 +30,12 @@ void	kb_schema_free(struct kb_schema *s);
  * one sanitized display cell per schema column.  arg is the kb_schema. */
 void	kb_expand_row(void *arg, struct list_row *row);
 
+/* A cell value from text as a person types it, read by the column's
+ * type: "12.50" for money (minor units by the column's currency), "yes"
+ * for boolean, "a, b" for a list; empty text clears the cell (JSON null).
+ * NULL with a message when the text does not fit the type. */
+struct cJSON;
+struct cJSON *kb_cell_from_text(const struct kb_column *c, const char *text,
+	    char *err, size_t errlen);
+
 #endif

@@ -14,7 +14,7 @@ const struct list_source list_conversations = {
 	    " c.last_message_preview, c.last_activity_at, c.status, u.name,"
 	    " c.unread_count, c.payment_status, c.waiting_since,"
 	    " (SELECT group_concat(label, ' ') FROM conversation_labels l"
-	    "   WHERE l.conversation_id = c.id)",
+	    "   WHERE l.conversation_id = c.id), c.pending",
 	.ncols = C_NCOLS,
 	.desc = true,
 };
@@ -31,7 +31,7 @@ const struct list_source list_orders = {
 	    " CASE o.kind WHEN 'checkout' THEN o.total_minor"
 	    "   ELSE o.budget_minor END, o.currency, o.status,"
 	    " (SELECT count(*) FROM offers f WHERE f.order_id = o.id),"
-	    " o.created_at, o.payment_status, x.name",
+	    " o.created_at, o.payment_status, x.name, o.pending",
 	.ncols = O_NCOLS,
 	.desc = true,
 };
@@ -47,18 +47,26 @@ const struct list_source list_invoices = {
 	    " i.status, i.total_minor, i.amount_due_minor, i.currency,"
 	    " i.due_date,"
 	    " CASE WHEN i.period_start IS NULL THEN ''"
-	    "   ELSE substr(i.period_start, 1, 7) END",
+	    "   ELSE substr(i.period_start, 1, 7) END, i.pending",
 	.ncols = I_NCOLS,
 	.desc = true,
 };
 
+/* A table is pending while any of its rows is.  The rows are found from
+ * the unacknowledged outbox entries (a handful, by index outbox_state;
+ * the unary + keeps SQLite off outbox_ref, which also walks the done
+ * ones), not by scanning a table's rows on every window. */
 const struct list_source list_kb_tables = {
 	.name = "kb tables",
 	.from = "kb_tables t JOIN companies co ON co.id = t.company_id",
 	.key = "t.name",
 	.id = "t.id",
 	.cols = "t.name, co.code, t.kind,"
-	    " (SELECT count(*) FROM kb_rows r WHERE r.table_id = t.id)",
+	    " (SELECT count(*) FROM kb_rows r WHERE r.table_id = t.id),"
+	    " t.pending + EXISTS (SELECT 1 FROM outbox o"
+	    "   JOIN kb_rows r ON r.id = o.ref_id"
+	    "   WHERE o.state IN ('queued', 'inflight')"
+	    "   AND +o.ref_type = 'kb_row' AND r.table_id = t.id)",
 	.ncols = T_NCOLS,
 	.desc = false,
 };
@@ -69,7 +77,21 @@ const struct list_source list_kb_rows = {
 	.where = "r.table_id = :scope",
 	.key = "r.position",
 	.id = "r.id",
-	.cols = "r.cells",
-	.ncols = 1,
+	.cols = "r.cells, r.pending",
+	.ncols = R_NCOLS,
 	.desc = false,
+};
+
+/* Served by index outbox_state (state, id): the id is the key, so the
+ * newest refusal leads and a window never sorts. */
+const struct list_source list_problems = {
+	.name = "sync problems",
+	.from = "outbox o",
+	.where = "o.state = 'rejected'",
+	.key = "o.id",
+	.id = "o.id",
+	.cols = "o.created_at, ifnull(o.summary, o.method || ' ' || o.path),"
+	    " ifnull(o.status, ''), ifnull(o.last_error, ''), o.method, o.path",
+	.ncols = P_NCOLS,
+	.desc = true,
 };

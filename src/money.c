@@ -1,3 +1,4 @@
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,4 +61,45 @@ money_percent(int64_t amount, int64_t bp)
 	int64_t p = amount * bp;
 
 	return p >= 0 ? (p + 5000) / 10000 : -((-p + 5000) / 10000);
+}
+
+int
+money_parse(const char *s, const char *currency, int64_t *out)
+{
+	int exp = money_exponent(currency), frac = 0;
+	bool neg = false, digits = false, point = false;
+	uint64_t v = 0;
+
+	while (*s == ' ')
+		s++;
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	for (; *s != '\0' && *s != ' '; s++) {
+		if (*s == ',' && !point)
+			continue;	/* "1,234.50" as money_format writes it */
+		if (*s == '.' && !point) {
+			point = true;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || (point && ++frac > exp))
+			return -1;
+		if (v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+		digits = true;
+	}
+	while (*s == ' ')
+		s++;
+	/* A trailing currency code must be the right one. */
+	if (*s != '\0' && strcmp(s, currency) != 0)
+		return -1;
+	for (; frac < exp; frac++) {
+		if (v > UINT64_MAX / 10)
+			return -1;
+		v *= 10;
+	}
+	if (!digits || v > (uint64_t)INT64_MAX)
+		return -1;
+	*out = neg ? -(int64_t)v : (int64_t)v;
+	return 0;
 }

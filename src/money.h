@@ -20,4 +20,9 @@ int64_t	 money_percent(int64_t amount, int64_t bp);
 size_t	 money_format(char *buf, size_t len, int64_t minor,
 	    const char *currency);
 
+/* Reads an amount as people type it: "12.5", "1,234.50", "-3",
+ * "12.50 EUR" (the code, if any, must be currency's).  More decimals
+ * than the currency has are refused, never rounded.  0 or -1. */
+int	 money_parse(const char *s, const char *currency, int64_t *out);
+
 #endif

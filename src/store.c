@@ -112,6 +112,21 @@ store_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 	return 0;
 }
 
+/* A URL becomes a file name: keep [A-Za-z0-9.-], map the rest to '_'.
+ * The cache and the session token share it, so one server's files are
+ * easy to find (and remove) together. */
+char *
+store_server_name(const char *server_or_demo)
+{
+	char *safe = xstrdup(server_or_demo);
+
+	for (char *p = safe; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
+			*p = '_';
+	return safe;
+}
+
 char *
 store_cache_path(const char *name, char *err, size_t errlen)
 {
@@ -124,12 +139,7 @@ store_cache_path(const char *name, char *err, size_t errlen)
 		free(dir);
 		return NULL;
 	}
-	/* A URL becomes a file name: keep [A-Za-z0-9.-], map the rest to '_'. */
-	safe = xstrdup(name);
-	for (char *p = safe; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
-			*p = '_';
+	safe = store_server_name(name);
 	path = xasprintf("%s/%s.db", dir, safe);
 	free(safe);
 	free(dir);

@@ -22,6 +22,10 @@ int store_schema_version(void);
  * $XDG_CACHE_HOME/mkt/<name>.db, creating the directory.  Malloc'd. */
 char *store_cache_path(const char *server_or_demo, char *err, size_t errlen);
 
+/* The <name> part of a server's files: the URL with everything but
+ * [A-Za-z0-9.-] mapped to '_'.  Malloc'd. */
+char *store_server_name(const char *server_or_demo);
+
 /* Runs one statement with no result rows and no parameters. */
 int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
 

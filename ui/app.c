@@ -1,24 +1,32 @@
 #include <curses.h>
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "act.h"
 #include "app.h"
+#include "apply.h"
 #include "bars.h"
 #include "cmd.h"
 #include "draw.h"
 #include "help.h"
 #include "keys.h"
 #include "outbox.h"
+#include "sync.h"
 #include "theme.h"
 #include "ui.h"
 
 /* Below this the panes cannot show a header, a row and both bars. */
 #define MIN_COLS	40
 #define MIN_LINES	8
+/* A message (not an error) gives the status line back after this. */
+#define MESSAGE_SECS	6
 
 static volatile sig_atomic_t stop_requested;
 
@@ -34,6 +42,7 @@ set_message(struct app *app, bool is_error, const char *fmt, va_list ap)
 {
 	vsnprintf(app->message, sizeof app->message, fmt, ap);
 	app->message_is_error = is_error;
+	app->message_at = time(NULL);
 }
 
 void
@@ -58,15 +67,121 @@ app_error(struct app *app, const char *fmt, ...)
 		beep();
 }
 
+/* The UI counts from its own connection rather than taking the sync
+ * thread's figures: they are as fresh as the last commit, its own
+ * actions included, and the count is one index lookup. */
 void
-app_reload(struct app *app)
+app_recount(struct app *app)
 {
 	app->outbox_pending = outbox_pending(app->db);
 	if (app->outbox_pending < 0)
 		app->outbox_pending = 0;
-	for (int i = 0; i < PANE_COUNT; i++)
-		if (app->panes[i]->reload != NULL)
-			app->panes[i]->reload(app, (enum pane_id)i);
+	app->outbox_problems = outbox_problems(app->db);
+	if (app->outbox_problems < 0)
+		app->outbox_problems = 0;
+}
+
+void
+app_reload(struct app *app)
+{
+	app_reload_kinds(app, ~0u);
+}
+
+/* Re-reads the panes of the given kinds.  With sticky_top, a list
+ * still at its start stays there: while the first sync fills the cache
+ * it then ends on the newest rows rather than on whichever came first.
+ * Otherwise the selection follows its row, so a key never acts on
+ * another one. */
+static void
+reload_panes(struct app *app, unsigned kinds, bool sticky_top)
+{
+	static const unsigned pane_kind[PANE_COUNT] = {
+		[PANE_CONVERSATIONS] = KIND_CONVERSATIONS,
+		[PANE_ORDERS] = KIND_ORDERS,
+		[PANE_KB] = KIND_KB,
+		[PANE_INVOICES] = KIND_INVOICES,
+	};
+
+	if (kinds & KIND_OUTBOX) {
+		app_recount(app);
+		problems_reload(app);
+	}
+	/* Users and companies are joined into every list's names. */
+	if (kinds & KIND_OTHER)
+		kinds |= KIND_CONVERSATIONS | KIND_ORDERS | KIND_KB |
+		    KIND_INVOICES;
+	for (int i = 0; i < PANE_COUNT; i++) {
+		struct vlist *vl;
+		bool at_top;
+
+		if (!(kinds & pane_kind[i]) || app->panes[i]->reload == NULL)
+			continue;
+		vl = app->panes[i]->focus(app, (enum pane_id)i);
+		at_top = sticky_top && vl != NULL && vl->loaded &&
+		    vl->win.pos == 0;
+		app->panes[i]->reload(app, (enum pane_id)i);
+		if (at_top && vl->win.pos != 0)
+			listwin_top(&vl->win);
+	}
+}
+
+void
+app_reload_kinds(struct app *app, unsigned kinds)
+{
+	reload_panes(app, kinds, false);
+}
+
+int
+app_view(const struct app *app)
+{
+	return app->problems ? PANE_PROBLEMS : (int)app->active;
+}
+
+const char *
+app_view_title(const struct app *app, int view)
+{
+	if (view == PANE_PROBLEMS)
+		return "Sync problems";
+	if (view >= 0 && view < PANE_COUNT)
+		return app->panes[view]->title;
+	return "Everywhere";
+}
+
+struct vlist *
+app_focus(struct app *app)
+{
+	if (app->problems)
+		return &app->problem_list;
+	return app->panes[app->active]->focus(app, app->active);
+}
+
+void
+app_ask(struct app *app, enum prompt_purpose purpose, const char *label,
+    const char *initial)
+{
+	static const enum prompt_mode modes[] = {
+		[ASK_COMMAND] = PROMPT_COMMAND,
+		[ASK_PASSWORD] = PROMPT_SECRET,
+		[ASK_CELL] = PROMPT_TEXT,
+	};
+
+	app->prompt_for = purpose;
+	prompt_open_mode(&app->prompt, modes[purpose], label, initial, NULL);
+}
+
+void
+app_confirm(struct app *app, int (*fn)(struct app *, int64_t), int64_t id,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(app->confirm.question, sizeof app->confirm.question, fmt,
+	    ap);
+	va_end(ap);
+	app->confirm.fn = fn;
+	app->confirm.id = id;
+	app->confirm.active = true;
 }
 
 int
@@ -99,6 +214,9 @@ draw_frame(struct app *app)
 	int h = LINES, w = COLS;
 
 	app->now = time(NULL);
+	if (app->message[0] != '\0' && !app->message_is_error &&
+	    app->now - app->message_at >= MESSAGE_SECS)
+		app->message[0] = '\0';
 	curs_set(0);
 	if (h < MIN_LINES || w < MIN_COLS) {
 		draw_too_small(h, w);
@@ -107,6 +225,8 @@ draw_frame(struct app *app)
 	tabbar_draw(app, 0, w);
 	if (app->help)
 		help_draw(app, 1, h - 2, w);
+	else if (app->problems)
+		problems_draw(app, 1, h - 2, w);
 	else
 		app->panes[app->active]->draw(app, app->active, 1, 0,
 		    h - 2, w);
@@ -120,7 +240,7 @@ draw_frame(struct app *app)
 
 /* Reads one key as a keys.h code: wide characters as themselves,
  * function keys tagged with KEYF_FUNCTION, Enter always '\n'.  Returns
- * -1 when the timeout passed with no key. */
+ * -1 when no key is waiting (input is non-blocking: poll waits). */
 static int
 read_key(void)
 {
@@ -142,17 +262,60 @@ read_key(void)
 	}
 }
 
+/* Enter on the command line: what the line was opened for. */
+static void
+prompt_done(struct app *app, char *line, size_t len)
+{
+	switch (app->prompt_for) {
+	case ASK_COMMAND:
+		if (line[0] != '\0')
+			cmd_run(app, line);
+		break;
+	case ASK_PASSWORD:
+		if (app->sync != NULL)
+			act_password_entered(app, line);
+		break;
+	case ASK_CELL:
+		act_cell_entered(app, line);
+		break;
+	}
+	explicit_bzero(line, len);
+}
+
 static void
 dispatch(struct app *app, int key)
 {
 	const char *command;
-	char line[1024], name[32];
+	char line[PROMPT_MAX * 4 + 1], name[32];
 
 	app->message[0] = '\0';
+	if (app->confirm.active) {
+		app->confirm.active = false;
+		if (key == 'y' || key == 'Y')
+			app->confirm.fn(app, app->confirm.id);
+		else if (key != (KEYF_FUNCTION | KEY_RESIZE))
+			app_message(app, "cancelled");
+		else
+			app->confirm.active = true;
+		return;
+	}
 	if (app->prompt.active) {
-		if (prompt_key(&app->prompt, key, line, sizeof line) ==
-		    PROMPT_DONE && line[0] != '\0')
-			cmd_run(app, line);
+		enum prompt_purpose was = app->prompt_for;
+
+		switch (prompt_key(&app->prompt, key, line, sizeof line)) {
+		case PROMPT_DONE:
+			prompt_done(app, line, sizeof line);
+			break;
+		case PROMPT_CANCEL:
+			if (was == ASK_PASSWORD) {
+				app->login_dismissed = true;
+				app_message(app, "not logged in; :login when "
+				    "you are ready");
+			}
+			break;
+		case PROMPT_EDITING:
+			break;
+		}
 		return;
 	}
 	if (app->help) {
@@ -160,11 +323,76 @@ dispatch(struct app *app, int key)
 			return;
 		app->help = false;
 	}
-	if ((command = keys_lookup(key, (int)app->active)) != NULL)
+	if ((command = keys_lookup(key, app_view(app))) != NULL)
 		cmd_run(app, command);
 	else if (key != (KEYF_FUNCTION | KEY_RESIZE))
 		app_message(app, "%s is not bound; ? lists the keys",
 		    key_describe(key, name, sizeof name));
+}
+
+/* The sync thread wrote to the pipe: re-read only what changed. */
+static void
+on_wake(struct app *app)
+{
+	unsigned kinds = sync_read_wake(app->sync);
+
+	sync_get_status(app->sync, &app->status);
+	/* The page that completes the first sync counts as part of it. */
+	app->filling |= app->status.first_sync;
+	if (kinds & ~(unsigned)KIND_STATUS)
+		reload_panes(app, kinds, app->filling);
+	app->filling = app->status.first_sync;
+}
+
+/* Opens the password prompt when the engine needs one, unless the user
+ * said not now, or is busy on the command line. */
+static void
+watch_login(struct app *app)
+{
+	if (app->sync == NULL)
+		return;
+	sync_get_status(app->sync, &app->status);
+	app->filling |= app->status.first_sync;
+	if (app->status.conn == SYNC_AUTH_NEEDED && !app->login_dismissed &&
+	    !app->prompt.active && !app->confirm.active)
+		act_ask_password(app);
+	/* Once online, a later expiry asks again even after an Esc, and
+	 * "logging in…" has said all it had to. */
+	if (app->status.conn == SYNC_ONLINE) {
+		app->login_dismissed = false;
+		if (app->login_tried && strncmp(app->message, "logging in",
+		    10) == 0)
+			app->message[0] = '\0';
+		app->login_tried = false;
+	}
+}
+
+/* Waits for a key, the sync thread's pipe, a signal, or the next second
+ * of the clock, whichever comes first.  Returns false when the terminal
+ * is gone. */
+static bool
+wait_events(struct app *app)
+{
+	struct pollfd fds[2] = {
+		{ .fd = STDIN_FILENO, .events = POLLIN },
+		{ .fd = app->wake_fd, .events = POLLIN },
+	};
+	nfds_t n = app->sync != NULL && app->wake_fd >= 0 ? 2 : 1;
+	struct timespec ts;
+	int ms;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = 1000 - (int)(ts.tv_nsec / 1000000);
+	if (poll(fds, n, ms) < 0)
+		return errno == EINTR;	/* a resize or a stop signal */
+	if (n > 1 && (fds[1].revents & POLLIN))
+		on_wake(app);
+	else if (n > 1 && fds[1].revents != 0)
+		app->wake_fd = -1;	/* closed: polling it would spin */
+	if ((fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
+	    !(fds[0].revents & POLLIN))
+		return false;
+	return true;
 }
 
 static int
@@ -178,7 +406,7 @@ panes_init(struct app *app, char *err, size_t errlen)
 		if (app->panes[i]->init(app, (enum pane_id)i, err,
 		    errlen) != 0)
 			return -1;
-	return 0;
+	return problems_init(app, err, errlen);
 }
 
 static void
@@ -187,6 +415,7 @@ panes_free(struct app *app)
 	for (int i = 0; i < PANE_COUNT; i++)
 		if (app->panes[i] != NULL && app->pane_data[i] != NULL)
 			app->panes[i]->free(app, (enum pane_id)i);
+	problems_free(app);
 }
 
 static void
@@ -214,8 +443,12 @@ ui_run(const struct ui_options *opt, char *err, size_t errlen)
 	app.db = opt->db;
 	app.cfg = opt->cfg;
 	app.user = opt->user;
-	app.sync_state = opt->sync_state;
+	app.sync = opt->sync;
+	app.wake_fd = opt->sync != NULL ? opt->wake_fd : -1;
+	app.no_sync_reason = opt->no_sync_reason;
 	app.now = time(NULL);
+	if (app.sync != NULL)
+		sync_get_status(app.sync, &app.status);
 
 	if (keys_configure(opt->cfg, err, errlen) != 0)
 		return -1;
@@ -232,10 +465,13 @@ ui_run(const struct ui_options *opt, char *err, size_t errlen)
 	nonl();
 	keypad(stdscr, TRUE);
 	set_escdelay(25);
-	timeout(1000);		/* the clock ticks even when idle */
+	/* Never block in curses: poll(2) waits for keys, the sync thread's
+	 * pipe and the clock together. */
+	timeout(0);
 	theme_init(opt->cfg->color);
 
 	prompt_load_history(&app.prompt);
+	app.ap = applier_new(app.db);
 	if (panes_init(&app, err, errlen) != 0)
 		rc = -1;
 	else {
@@ -243,13 +479,21 @@ ui_run(const struct ui_options *opt, char *err, size_t errlen)
 		while (!app.quit && !stop_requested) {
 			int key;
 
+			watch_login(&app);
 			draw_frame(&app);
 			refresh();
-			if ((key = read_key()) >= 0)
+			if (!wait_events(&app))
+				break;
+			/* Everything typed so far, then one frame: a paste
+			 * or a held key is not redrawn per character. */
+			while (!app.quit && !stop_requested &&
+			    (key = read_key()) >= 0)
 				dispatch(&app, key);
 		}
 	}
 	panes_free(&app);
+	applier_free(app.ap);
+	prompt_close(&app.prompt);
 	prompt_free(&app.prompt);
 	endwin();
 	delscreen(scr);

@@ -4,19 +4,25 @@
 #define MKT_APP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 #include <sqlite3.h>
 
 #include "config.h"
 #include "prompt.h"
+#include "sync.h"
 #include "vlist.h"
 
+/* Where keys and commands apply: one of the four panes, or the sync
+ * problems view, which opens over them and has keys of its own. */
 enum pane_id {
 	PANE_CONVERSATIONS,
 	PANE_ORDERS,
 	PANE_KB,
 	PANE_INVOICES,
 	PANE_COUNT,
+	PANE_PROBLEMS = PANE_COUNT,	/* :problems */
+	VIEW_COUNT,
 	PANE_ANY = -1		/* a command or key that works everywhere */
 };
 
@@ -42,24 +48,57 @@ struct pane_ops {
 	int		 (*column)(struct app *, enum pane_id self, int delta);
 };
 
-/* A pane that is one list (pane_list.c); pane_data[self] is its vlist. */
+/* A pane that is one list (pane_list.c); pane_data[self] is its vlist.
+ * pending_cell is the list's *_PENDING cell (lists.h), or -1. */
 int	 list_pane_init(struct app *app, enum pane_id self,
 	    const struct list_source *src, const struct vcolumn *cols,
-	    int ncols, const char *empty, char *err, size_t errlen);
+	    int ncols, int pending_cell, const char *empty, char *err,
+	    size_t errlen);
 void	 list_pane_free(struct app *app, enum pane_id self);
 void	 list_pane_draw(struct app *app, enum pane_id self, int y, int x,
 	    int h, int w);
 struct vlist *list_pane_focus(struct app *app, enum pane_id self);
 void	 list_pane_reload(struct app *app, enum pane_id self);
 
+/* The knowledge-base grid's cell under the cursor: 0 with its row id,
+ * column name and text as shown, or -1 when the grid is not focused or
+ * empty. */
+int	 kb_pane_cell(struct app *app, int64_t *row_id, const char **column,
+	    const char **text);
+
 extern const struct pane_ops pane_conversations, pane_orders, pane_kb,
     pane_invoices;
+
+/* What the command line is open for. */
+enum prompt_purpose {
+	ASK_COMMAND,		/* ":" */
+	ASK_PASSWORD,		/* the server wants a login; never echoed */
+	ASK_CELL,		/* a knowledge-base cell's new text */
+};
+
+/* A yes/no question in the status line; y runs fn, any other key
+ * cancels. */
+struct confirm {
+	bool		 active;
+	char		 question[256];
+	int64_t		 id;
+	int		 (*fn)(struct app *, int64_t id);
+};
+
+struct applier;
 
 struct app {
 	sqlite3			*db;
 	const struct mkt_config	*cfg;
 	const char		*user;
-	const char		*sync_state;
+	struct syncer		*sync;		/* NULL: no server */
+	int			 wake_fd;
+	const char		*no_sync_reason;
+	struct applier		*ap;		/* actions on db */
+	struct sync_status	 status;	/* copied every frame */
+	bool			 login_dismissed;	/* Esc on the prompt */
+	bool			 login_tried;	/* a password was sent */
+	bool			 filling;	/* the first sync is running */
 
 	const struct pane_ops	*panes[PANE_COUNT];
 	void			*pane_data[PANE_COUNT];
@@ -68,10 +107,20 @@ struct app {
 	bool			 quit;
 	bool			 help;		/* the help screen is up */
 	int			 help_top;	/* its first visible line */
-	struct prompt		 prompt;	/* the ":" command line */
-	char			 message[256];	/* shown until the next key */
+	bool			 problems;	/* the problems view is up */
+	struct vlist		 problem_list;
+	struct prompt		 prompt;	/* the command line */
+	enum prompt_purpose	 prompt_for;
+	int64_t			 edit_row;	/* ASK_CELL: which row, */
+	char			 edit_column[128];	/* which column */
+	struct confirm		 confirm;
+	char			 message[256];	/* until the next key, or a
+						   few seconds if not an
+						   error */
 	bool			 message_is_error;
-	long long		 outbox_pending;
+	time_t			 message_at;
+	long long		 outbox_pending;	/* from the cache */
+	long long		 outbox_problems;
 	time_t			 now;		/* the frame's clock */
 };
 
@@ -83,5 +132,31 @@ void	app_error(struct app *app, const char *fmt, ...)
 
 /* Re-reads counts and every pane after the cache changed. */
 void	app_reload(struct app *app);
+/* Re-reads what changed, as apply_kind bits (apply.h): the panes of
+ * those kinds, keeping each selection by row id. */
+void	app_reload_kinds(struct app *app, unsigned kinds);
+/* Re-reads the pending and problem counts. */
+void	app_recount(struct app *app);
+
+/* The view keys go to: the active pane, or PANE_PROBLEMS. */
+int	app_view(const struct app *app);
+const char *app_view_title(const struct app *app, int view);
+/* The list the movement keys act on in the current view, or NULL. */
+struct vlist *app_focus(struct app *app);
+
+/* Opens the command line for a purpose, with a label ("Password for
+ * x: ") and text to start from; label NULL is ":". */
+void	app_ask(struct app *app, enum prompt_purpose purpose,
+	    const char *label, const char *initial);
+/* Asks y/n in the status line before running fn(app, id). */
+void	app_confirm(struct app *app, int (*fn)(struct app *, int64_t),
+	    int64_t id, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+
+/* The problems view (problems.c). */
+int	problems_init(struct app *app, char *err, size_t errlen);
+void	problems_free(struct app *app);
+void	problems_draw(struct app *app, int y, int h, int w);
+void	problems_reload(struct app *app);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "act.h"
 #include "app.h"
 #include "cmd.h"
 #include "util.h"
@@ -17,7 +18,7 @@ static const char *const pane_words[] = {
 static struct vlist *
 focus(struct app *app)
 {
-	return app->panes[app->active]->focus(app, app->active);
+	return app_focus(app);
 }
 
 static int
@@ -110,6 +111,7 @@ cmd_pane(struct app *app, int argc, char **argv)
 		if (strcmp(argv[1], app->panes[i]->name) == 0 ||
 		    (argv[1][0] == '1' + i && argv[1][1] == '\0')) {
 			app->active = (enum pane_id)i;
+			app->problems = false;
 			return 0;
 		}
 	app_error(app, "no pane '%s' (conversations, orders, kb, invoices)",
@@ -122,6 +124,7 @@ cmd_next_pane(struct app *app, int argc, char **argv)
 {
 	(void)argc; (void)argv;
 	app->active = (enum pane_id)((app->active + 1) % PANE_COUNT);
+	app->problems = false;
 	return 0;
 }
 
@@ -131,6 +134,7 @@ cmd_previous_pane(struct app *app, int argc, char **argv)
 	(void)argc; (void)argv;
 	app->active = (enum pane_id)((app->active + PANE_COUNT - 1) %
 	    PANE_COUNT);
+	app->problems = false;
 	return 0;
 }
 
@@ -183,7 +187,7 @@ static int
 cmd_command_prompt(struct app *app, int argc, char **argv)
 {
 	(void)argc; (void)argv;
-	prompt_open(&app->prompt);
+	app_ask(app, ASK_COMMAND, NULL, NULL);
 	return 0;
 }
 
@@ -231,14 +235,12 @@ const struct cmd_entry cmd_table[] = {
 	  cmd_next_pane, NULL },
 	{ "previous-pane", "", "show the previous pane", PANE_ANY, 0, 0,
 	  cmd_previous_pane, NULL },
-	{ "open", "", "open the selected table's rows", PANE_KB, 0, 0,
-	  cmd_open, NULL },
-	{ "back", "", "return to the list of tables", PANE_KB, 0, 0,
-	  cmd_back, NULL },
-	{ "left", "", "previous column, or back to the tables", PANE_KB, 0, 0,
-	  cmd_left, NULL },
-	{ "right", "", "next column, or open the selected table", PANE_KB, 0,
-	  0, cmd_right, NULL },
+	{ "problems", "", "list the actions the server refused (sync "
+	  "problems)", PANE_ANY, 0, 0, cmd_problems, NULL },
+	{ "sync", "", "sync now: send queued actions, fetch changes, retry "
+	  "at once if offline", PANE_ANY, 0, 0, cmd_sync, NULL },
+	{ "login", "", "enter the password when the server asks for one",
+	  PANE_ANY, 0, 0, cmd_login, NULL },
 	{ "command-prompt", "", "type a command (Tab completes, Up recalls)",
 	  PANE_ANY, 0, 0, cmd_command_prompt, NULL },
 	{ "help", "", "show this help", PANE_ANY, 0, 0, cmd_help, NULL },
@@ -247,6 +249,48 @@ const struct cmd_entry cmd_table[] = {
 	{ "reload", "", "re-read every list from the cache", PANE_ANY, 0, 0,
 	  cmd_reload, NULL },
 	{ "quit", "", "quit mkt", PANE_ANY, 0, 0, cmd_quit, NULL },
+
+	{ "load-history", "", "fetch the conversation's older messages from "
+	  "the server", PANE_CONVERSATIONS, 0, 0, cmd_load_history, NULL },
+	{ "reply", "[TEXT…]", "reply to the customer (no TEXT: write it in "
+	  "$EDITOR)", PANE_CONVERSATIONS, 0, 1, cmd_reply, NULL },
+	{ "note", "[TEXT…]", "add a private note for staff (no TEXT: $EDITOR)",
+	  PANE_CONVERSATIONS, 0, 1, cmd_note, NULL },
+	{ "resolve", "", "mark the conversation resolved",
+	  PANE_CONVERSATIONS, 0, 0, cmd_resolve, NULL },
+	{ "reopen", "", "open the conversation again", PANE_CONVERSATIONS, 0,
+	  0, cmd_reopen, NULL },
+	{ "snooze", "DURATION", "snooze it: 30m, 2h, 3d, 1w, tomorrow, "
+	  "next-week", PANE_CONVERSATIONS, 0, 1, cmd_snooze, snooze_words },
+	{ "priority", "LEVEL", "set the priority: urgent, high, medium, low, "
+	  "none", PANE_CONVERSATIONS, 0, 1, cmd_priority, priority_words },
+	{ "assign", "me|none|USER…", "assign to a user (id, e-mail or name), "
+	  "to you, or to nobody", PANE_CONVERSATIONS, 0, 1, cmd_assign,
+	  assign_words },
+
+	{ "open", "", "open the selected table's rows; in the grid, edit the "
+	  "cell", PANE_KB, 0, 0, cmd_open, NULL },
+	{ "edit-cell", "[VALUE…]", "change the cell (no VALUE: edit its text "
+	  "on the command line)", PANE_KB, 0, 1, cmd_edit_cell, NULL },
+	{ "back", "", "return to the list of tables", PANE_KB, 0, 0,
+	  cmd_back, NULL },
+	{ "left", "", "previous column, or back to the tables", PANE_KB, 0, 0,
+	  cmd_left, NULL },
+	{ "right", "", "next column, or open the selected table", PANE_KB, 0,
+	  0, cmd_right, NULL },
+
+	{ "pay", "AMOUNT [METHOD] [REF…]", "record a payment: AMOUNT in the "
+	  "invoice's currency, or due for all", PANE_INVOICES, 0, 3, cmd_pay,
+	  method_words },
+
+	{ "retry", "", "send the refused action again as it is",
+	  PANE_PROBLEMS, 0, 0, cmd_retry, NULL },
+	{ "edit-request", "", "edit the refused request's JSON in $EDITOR, "
+	  "then send it", PANE_PROBLEMS, 0, 0, cmd_edit_request, NULL },
+	{ "discard", "", "drop the refused action for good (asks first)",
+	  PANE_PROBLEMS, 0, 0, cmd_discard, NULL },
+	{ "close", "", "close the sync problems", PANE_PROBLEMS, 0, 0,
+	  cmd_close, NULL },
 };
 const size_t cmd_count = nitems(cmd_table);
 
@@ -260,9 +304,10 @@ cmd_find(const char *name)
 }
 
 /* Splits on blanks into at most MAX_ARGS words; returns the count, or -1
- * if there are too many.  line is modified. */
+ * if there are too many.  With rest_at > 0, word rest_at is the rest of
+ * the line as typed (less trailing blanks).  line is modified. */
 static int
-split(char *line, char **argv)
+split(char *line, char **argv, int rest_at)
 {
 	int argc = 0;
 
@@ -274,18 +319,45 @@ split(char *line, char **argv)
 		if (argc == MAX_ARGS)
 			return -1;
 		argv[argc++] = p;
+		if (rest_at > 0 && argc - 1 == rest_at) {
+			char *end = p + strlen(p);
+
+			while (end > p && isspace((unsigned char)end[-1]))
+				*--end = '\0';
+			break;
+		}
 		while (*p != '\0' && !isspace((unsigned char)*p))
 			p++;
 	}
 	return argc;
 }
 
+/* See cmd.h: the last argument is the rest of the line. */
+static bool
+takes_rest(const struct cmd_entry *c)
+{
+	size_t n = strlen(c->usage), e = strlen("…");
+
+	if (n > 0 && c->usage[n - 1] == ']')
+		n--;
+	return n >= e && memcmp(c->usage + n - e, "…", e) == 0;
+}
+
 static const struct cmd_entry *
 resolve(char *line, int *argc, char **argv, char *err, size_t errlen)
 {
 	const struct cmd_entry *c;
+	char name[64];
+	int n = 0;
 
-	if ((*argc = split(line, argv)) < 0) {
+	/* The command decides how the rest splits: find it first. */
+	while (isspace((unsigned char)line[n]))
+		n++;
+	snprintf(name, sizeof name, "%.*s", (int)strcspn(line + n, " \t\n"),
+	    line + n);
+	c = cmd_find(name);
+	if ((*argc = split(line, argv, c != NULL && takes_rest(c) ? c->max_args :
+	    -1)) < 0) {
 		snprintf(err, errlen, "too many arguments");
 		return NULL;
 	}
@@ -293,7 +365,7 @@ resolve(char *line, int *argc, char **argv, char *err, size_t errlen)
 		snprintf(err, errlen, "empty command");
 		return NULL;
 	}
-	if ((c = cmd_find(argv[0])) == NULL) {
+	if (c == NULL) {
 		snprintf(err, errlen, "unknown command '%s' (see ? for the "
 		    "list)", argv[0]);
 		return NULL;
@@ -325,9 +397,10 @@ cmd_run(struct app *app, const char *line)
 
 	if ((c = resolve(copy, &argc, argv, err, sizeof err)) == NULL)
 		app_error(app, "%s", err);
-	else if (c->pane != PANE_ANY && c->pane != (int)app->active)
-		app_error(app, "%s works in the %s pane", c->name,
-		    app->panes[c->pane]->title);
+	else if (c->pane != PANE_ANY && c->pane != app_view(app))
+		app_error(app, "%s works in the %s %s", c->name,
+		    app_view_title(app, c->pane), c->pane == PANE_PROBLEMS ?
+		    "view (:problems)" : "pane");
 	else
 		rc = c->fn(app, argc, argv);
 	free(copy);

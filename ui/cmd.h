@@ -11,13 +11,16 @@ struct app;
 
 struct cmd_entry {
 	const char	*name;
-	const char	*usage;		/* arguments, e.g. "NAME|N"; "" if none */
+	/* Arguments, e.g. "NAME|N"; "" if none.  When the last one ends
+	 * in "…" ("[TEXT…]") it takes the rest of the line as typed,
+	 * blanks and all: a reply's text, a cell's value. */
+	const char	*usage;
 	const char	*help;
 	int		 pane;		/* enum pane_id, or PANE_ANY */
 	int		 min_args, max_args;
 	/* Returns 0, or -1 after app_error() said why. */
 	int		 (*fn)(struct app *, int argc, char **argv);
-	/* Words the first argument can take, for Tab completion. */
+	/* Words the arguments can take, for Tab completion. */
 	const char *const *arg_words;
 };
 

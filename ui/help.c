@@ -25,7 +25,7 @@ help_lines(struct app *app, struct help_line *lines)
 {
 	int n = 0;
 
-	for (int pane = PANE_ANY; pane < PANE_COUNT; pane++) {
+	for (int pane = PANE_ANY; pane < VIEW_COUNT; pane++) {
 		bool titled = false;
 
 		for (size_t i = 0; i < cmd_count; i++) {
@@ -33,8 +33,8 @@ help_lines(struct app *app, struct help_line *lines)
 				continue;
 			if (!titled) {
 				if (lines != NULL) {
-					lines[n].section = pane == PANE_ANY ?
-					    "Everywhere" : app->panes[pane]->title;
+					lines[n].section =
+					    app_view_title(app, pane);
 					lines[n].cmd = NULL;
 				}
 				n++;

@@ -83,8 +83,8 @@ static int
 init(struct app *app, enum pane_id self, char *err, size_t errlen)
 {
 	if (list_pane_init(app, self, &list_conversations, columns,
-	    nitems(columns), "No conversations in the cache yet.", err,
-	    errlen) != 0)
+	    nitems(columns), C_PENDING, "No conversations in the cache yet.",
+	    err, errlen) != 0)
 		return -1;
 	list_pane_focus(app, self)->row_attr = unread_bold;
 	return 0;

@@ -34,8 +34,9 @@ static const struct vcolumn columns[] = {
 static int
 init(struct app *app, enum pane_id self, char *err, size_t errlen)
 {
-	return list_pane_init(app, self, &list_invoices, columns, nitems(columns),
-	    "No invoices in the cache yet.", err, errlen);
+	return list_pane_init(app, self, &list_invoices, columns,
+	    nitems(columns), I_PENDING, "No invoices in the cache yet.", err,
+	    errlen);
 }
 
 const struct pane_ops pane_invoices = {

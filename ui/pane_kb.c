@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "cmd.h"
 #include "columns.h"
 #include "kb.h"
 #include "lists.h"
@@ -56,13 +57,33 @@ column_width(const struct kb_column *c, struct vcolumn *v)
 		v->min = (int)strlen(c->name);
 }
 
-/* Shows the rows of table_id: loads its columns and re-scopes the grid. */
+/* kb_expand_row makes one cell per schema column out of the row's JSON
+ * and drops the rest; the pending count is carried over behind them, in
+ * the cell the grid's pending_cell names. */
 static void
-show_table(struct kb_pane *kb, sqlite3 *db, int64_t table_id)
+expand_row(void *arg, struct list_row *row)
+{
+	char *pending = NULL;
+
+	if (row->ncells > R_PENDING) {
+		pending = row->cells[R_PENDING];
+		row->cells[R_PENDING] = NULL;
+		row->ncells = R_PENDING;
+	}
+	kb_expand_row(arg, row);
+	row->cells = xreallocarray(row->cells, (size_t)row->ncells + 1,
+	    sizeof *row->cells);
+	row->cells[row->ncells++] = pending != NULL ? pending : xstrdup("0");
+}
+
+/* Loads table_id's columns into the grid's column table. */
+static void
+load_columns(struct kb_pane *kb, sqlite3 *db, int64_t table_id)
 {
 	kb_schema_free(&kb->schema);
 	free(kb->row_columns);
 	kb_schema_load(db, table_id, &kb->schema);
+	kb->schema.table_id = table_id;
 	kb->row_columns = xcalloc((size_t)kb->schema.ncols + 1,
 	    sizeof *kb->row_columns);
 	for (int i = 0; i < kb->schema.ncols; i++) {
@@ -72,9 +93,19 @@ show_table(struct kb_pane *kb, sqlite3 *db, int64_t table_id)
 	}
 	kb->rows.cols = kb->row_columns;
 	kb->rows.ncols = kb->schema.ncols;
-	kb->rows.first_col = 0;
+	kb->rows.pending_cell = kb->schema.ncols;
+	if (kb->rows.first_col >= kb->rows.ncols)
+		kb->rows.first_col = 0;
 	if (kb->rows.cur_col >= kb->rows.ncols)
-		kb->rows.cur_col = 0;
+		kb->rows.cur_col = kb->rows.ncols > 0 ? kb->rows.ncols - 1 : 0;
+}
+
+/* Shows the rows of table_id: loads its columns and re-scopes the grid. */
+static void
+show_table(struct kb_pane *kb, sqlite3 *db, int64_t table_id)
+{
+	load_columns(kb, db, table_id);
+	kb->rows.first_col = 0;
 	listwin_set_scope(&kb->rows.win, table_id);
 	kb->rows.loaded = true;
 }
@@ -90,8 +121,9 @@ init(struct app *app, enum pane_id self, char *err, size_t errlen)
 	    vlist_init(&kb->rows, app->db, &list_kb_rows, NULL, 0, err, errlen) != 0)
 		return -1;
 	kb->tables.empty = "No knowledge-base tables in the cache yet.";
+	kb->tables.pending_cell = T_PENDING;
 	kb->rows.empty = "This table has no rows.";
-	kb->rows.win.expand = kb_expand_row;
+	kb->rows.win.expand = expand_row;
 	kb->rows.win.expand_arg = &kb->schema;
 	kb->schema.table_id = -1;
 	return 0;
@@ -149,6 +181,9 @@ open_rows(struct app *app, enum pane_id self)
 {
 	struct kb_pane *kb = app->pane_data[self];
 
+	/* Enter in the grid edits the cell under the cursor. */
+	if (kb->in_rows)
+		return cmd_run(app, "edit-cell");
 	if (listwin_selected(&kb->tables.win) == NULL)
 		return 0;
 	kb->in_rows = true;
@@ -179,6 +214,8 @@ column(struct app *app, enum pane_id self, int delta)
 	return 0;
 }
 
+/* The columns are read again too: a change to a table may have added,
+ * renamed or reordered them. */
 static void
 reload(struct app *app, enum pane_id self)
 {
@@ -186,8 +223,27 @@ reload(struct app *app, enum pane_id self)
 
 	if (kb->tables.loaded)
 		listwin_reload(&kb->tables.win);
-	if (kb->rows.loaded)
+	if (kb->rows.loaded) {
+		if (kb->schema.table_id >= 0)
+			load_columns(kb, app->db, kb->schema.table_id);
 		listwin_reload(&kb->rows.win);
+	}
+}
+
+int
+kb_pane_cell(struct app *app, int64_t *row_id, const char **column,
+    const char **text)
+{
+	struct kb_pane *kb = app->pane_data[PANE_KB];
+	const struct list_row *r = listwin_selected(&kb->rows.win);
+	int c = kb->rows.cur_col;
+
+	if (!kb->in_rows || r == NULL || c < 0 || c >= kb->schema.ncols)
+		return -1;
+	*row_id = r->id;
+	*column = kb->schema.cols[c].name;
+	*text = c < r->ncells ? r->cells[c] : "";
+	return 0;
 }
 
 const struct pane_ops pane_kb = {

@@ -7,7 +7,7 @@
 int
 list_pane_init(struct app *app, enum pane_id self,
     const struct list_source *src, const struct vcolumn *cols, int ncols,
-    const char *empty, char *err, size_t errlen)
+    int pending_cell, const char *empty, char *err, size_t errlen)
 {
 	struct vlist *vl = xcalloc(1, sizeof *vl);
 
@@ -15,6 +15,7 @@ list_pane_init(struct app *app, enum pane_id self,
 	if (vlist_init(vl, app->db, src, cols, ncols, err, errlen) != 0)
 		return -1;
 	vl->empty = empty;
+	vl->pending_cell = pending_cell;
 	return 0;
 }
 

@@ -33,8 +33,9 @@ static const struct vcolumn columns[] = {
 static int
 init(struct app *app, enum pane_id self, char *err, size_t errlen)
 {
-	return list_pane_init(app, self, &list_orders, columns, nitems(columns),
-	    "No orders in the cache yet.", err, errlen);
+	return list_pane_init(app, self, &list_orders, columns,
+	    nitems(columns), O_PENDING, "No orders in the cache yet.", err,
+	    errlen);
 }
 
 const struct pane_ops pane_orders = {

@@ -90,16 +90,6 @@ prompt_free(struct prompt *p)
 	p->nhistory = 0;
 }
 
-void
-prompt_open(struct prompt *p)
-{
-	p->active = true;
-	p->len = p->cur = 0;
-	p->buf[0] = L'\0';
-	p->browse = p->nhistory;
-	p->hint[0] = '\0';
-}
-
 static void
 set_line(struct prompt *p, const char *s)
 {
@@ -107,6 +97,37 @@ set_line(struct prompt *p, const char *s)
 
 	p->len = p->cur = n == (size_t)-1 ? 0 : (int)n;
 	p->buf[p->len] = L'\0';
+}
+
+/* Wipes the whole buffer, not just the text's length: a secret that
+ * was edited shorter leaves characters past the end. */
+static void
+wipe(struct prompt *p)
+{
+	explicit_bzero(p->buf, sizeof p->buf);
+	p->len = p->cur = 0;
+}
+
+void
+prompt_open_mode(struct prompt *p, enum prompt_mode mode, const char *label,
+    const char *initial, const char *hint)
+{
+	wipe(p);
+	p->active = true;
+	p->mode = mode;
+	snprintf(p->label, sizeof p->label, "%s", label != NULL ? label : ":");
+	if (initial != NULL && mode != PROMPT_SECRET)
+		set_line(p, initial);
+	p->browse = p->nhistory;
+	snprintf(p->hint, sizeof p->hint, "%s", hint != NULL ? hint : "");
+}
+
+void
+prompt_close(struct prompt *p)
+{
+	wipe(p);
+	p->active = false;
+	p->hint[0] = '\0';
 }
 
 static void
@@ -209,27 +230,36 @@ recall(struct prompt *p, int dir)
 enum prompt_result
 prompt_key(struct prompt *p, int key, char *out, size_t outlen)
 {
+	bool command = p->mode == PROMPT_COMMAND;
+
 	switch (key) {
 	case '\n':
-		p->active = false;
 		if (wcstombs(out, p->buf, outlen) == (size_t)-1)
 			out[0] = '\0';
 		out[outlen - 1] = '\0';
-		history_add(p, out);
-		history_save(p);
+		if (command) {
+			history_add(p, out);
+			history_save(p);
+		}
+		prompt_close(p);
 		return PROMPT_DONE;
 	case 27:
 	case CTRL('g'):
-		p->active = false;
+		prompt_close(p);
 		return PROMPT_CANCEL;
 	case '\t':
-		complete(p);
+		if (command)
+			complete(p);
 		return PROMPT_EDITING;
 	case FN(KEY_BACKSPACE):
 	case CTRL('h'):
 	case 127:
+		/* Backspace on an empty command line leaves it, as in vi;
+		 * an empty password or cell stays open until Esc or Enter. */
 		if (p->len == 0) {
-			p->active = false;
+			if (!command)
+				return PROMPT_EDITING;
+			prompt_close(p);
 			return PROMPT_CANCEL;
 		}
 		delete_back(p, 1);
@@ -273,11 +303,13 @@ prompt_key(struct prompt *p, int key, char *out, size_t outlen)
 	}
 	case FN(KEY_UP):
 	case CTRL('p'):
-		recall(p, -1);
+		if (command)
+			recall(p, -1);
 		break;
 	case FN(KEY_DOWN):
 	case CTRL('n'):
-		recall(p, 1);
+		if (command)
+			recall(p, 1);
 		break;
 	default:
 		if (!(key & KEYF_FUNCTION) && key >= 0x20 && key != 0x7f) {
@@ -286,37 +318,53 @@ prompt_key(struct prompt *p, int key, char *out, size_t outlen)
 		}
 		break;
 	}
-	p->hint[0] = '\0';
+	/* Completion candidates go stale with the line; a label's note
+	 * (why the last password failed) stays. */
+	if (command)
+		p->hint[0] = '\0';
 	return PROMPT_EDITING;
+}
+
+/* The text before the cursor (or all of it), sanitized, with its width. */
+static int
+line_text(const struct prompt *p, int upto, char *clean, size_t len)
+{
+	char line[PROMPT_MAX * 4 + 2];
+	wchar_t tmp[PROMPT_MAX + 1];
+
+	wmemcpy(tmp, p->buf, (size_t)upto);
+	tmp[upto] = L'\0';
+	if (wcstombs(line, tmp, sizeof line) == (size_t)-1)
+		line[0] = '\0';
+	text_sanitize(clean, len, line, strlen(line), TEXT_ONELINE);
+	return text_width(clean);
 }
 
 void
 prompt_draw(const struct prompt *p, int y, int w)
 {
-	char line[PROMPT_MAX * 4 + 2], clean[sizeof line];
-	wchar_t tmp[PROMPT_MAX + 1];
-	int curx;
+	char label[sizeof p->label], clean[PROMPT_MAX * 4 + 2];
+	int lw, tw = 0, curx;
 
-	line[0] = ':';
-	if (wcstombs(line + 1, p->buf, sizeof line - 1) == (size_t)-1)
-		line[1] = '\0';
-	text_sanitize(clean, sizeof clean, line, strlen(line), TEXT_ONELINE);
-	if (p->hint[0] != '\0' && w > 20) {
-		int lw = text_width(clean) + 2;
-		draw_cell(y, 0, clean, lw < w ? lw : w, 0, theme_attr(ROLE_NORMAL));
-		if (lw < w)
-			draw_text(y, lw, p->hint, w - lw, theme_attr(ROLE_DIM));
-	} else
-		draw_cell(y, 0, clean, w, 0, theme_attr(ROLE_NORMAL));
-
-	/* The cursor sits after the width of ":" plus the text before it. */
-	wmemcpy(tmp, p->buf, (size_t)p->cur);
-	tmp[p->cur] = L'\0';
-	curx = 1;
-	if (wcstombs(line, tmp, sizeof line) != (size_t)-1) {
-		text_sanitize(clean, sizeof clean, line, strlen(line),
-		    TEXT_ONELINE);
-		curx += text_width(clean);
+	text_sanitize(label, sizeof label, p->label, strlen(p->label),
+	    TEXT_ONELINE);
+	lw = text_width(label);
+	if (lw > w - 1)
+		lw = w - 1;
+	draw_cell(y, 0, label, lw, 0, theme_attr(p->mode == PROMPT_COMMAND ?
+	    ROLE_NORMAL : ROLE_HEADER));
+	/* A secret shows nothing, and the cursor stays put: even the
+	 * length of a password is not the screen's business. */
+	if (p->mode != PROMPT_SECRET) {
+		tw = line_text(p, p->len, clean, sizeof clean);
+		draw_cell(y, lw, clean, w - lw, 0, theme_attr(ROLE_NORMAL));
 	}
+	if (p->hint[0] != '\0' && w - lw - tw > 12)
+		draw_text(y, lw + tw + 2, p->hint, w - lw - tw - 2,
+		    theme_attr(ROLE_DIM));
+
+	curx = lw;
+	if (p->mode != PROMPT_SECRET)
+		curx += line_text(p, p->cur, clean, sizeof clean);
 	move(y, curx < w ? curx : w - 1);
 }

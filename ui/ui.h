@@ -7,11 +7,18 @@
 
 #include "config.h"
 
+struct syncer;
+
 struct ui_options {
 	sqlite3			*db;
 	const struct mkt_config	*cfg;
 	const char		*user;		/* "demo" without a server */
-	const char		*sync_state;	/* "no server", "offline"… */
+	/* The running sync engine (sync_start() already called, wake_fd
+	 * its pipe), or NULL for a cache with no server. */
+	struct syncer		*sync;
+	int			 wake_fd;
+	const char		*no_sync_reason; /* "no server", shown when
+						    sync is NULL */
 };
 
 /* Checks the [keys] section against the key and command tables, so a bad

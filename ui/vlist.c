@@ -5,6 +5,7 @@
 #include "vlist.h"
 
 #define GAP	1	/* columns between cells */
+#define MARK_W	2	/* the pending mark and its gap */
 
 int
 vlist_init(struct vlist *vl, sqlite3 *db, const struct list_source *src,
@@ -15,6 +16,7 @@ vlist_init(struct vlist *vl, sqlite3 *db, const struct list_source *src,
 	vl->ncols = ncols;
 	vl->cur_col = -1;
 	vl->empty = "(nothing here)";
+	vl->pending_cell = -1;
 	return listwin_init(&vl->win, db, src, err, errlen);
 }
 
@@ -111,15 +113,38 @@ layout(struct vlist *vl, int w, int *shown, int *width)
 	return n;
 }
 
+/* Whether the row has actions still waiting for the server. */
+static bool
+row_pending(const struct vlist *vl, const struct list_row *row)
+{
+	const char *s;
+
+	if (vl->pending_cell < 0 || vl->pending_cell >= row->ncells)
+		return false;
+	s = row->cells[vl->pending_cell];
+	return s[0] != '\0' && strcmp(s, "0") != 0;
+}
+
+/* The one place the pending mark is drawn, for every list. */
+static void
+draw_mark(struct vlist *vl, const struct list_row *row, int y, int x,
+    int mw, attr_t base, bool selected)
+{
+	if (mw > 0 && row_pending(vl, row))
+		draw_cell(y, x, PENDING_MARK, mw, 0, selected ? base :
+		    theme_attr(ROLE_PENDING) | (base & A_BOLD));
+}
+
 static void
 draw_row(struct vlist *vl, const struct list_row *row, int y, int x, int w,
-    int n, const int *shown, const int *width, attr_t base, bool selected,
-    time_t now)
+    int mw, int n, const int *shown, const int *width, attr_t base,
+    bool selected, time_t now)
 {
 	char buf[512];
-	int cx = x;
+	int cx = x + mw;
 
 	draw_fill(y, x, w, base);
+	draw_mark(vl, row, y, x, mw, base, selected);
 	for (int i = 0; i < n; i++) {
 		const struct vcolumn *c = &vl->cols[shown[i]];
 		const char *s;
@@ -146,6 +171,9 @@ vlist_draw(struct vlist *vl, int y, int x, int h, int w, bool focused,
 {
 	struct listwin *lw = &vl->win;
 	int shown[64], width[64], n, cx = x;
+	/* The mark's column is kept even when no row is pending, so the
+	 * columns do not jump when one becomes so. */
+	int mw = vl->pending_cell >= 0 && w > 20 ? MARK_W : 0;
 
 	if (h < 2 || w < 1)
 		return;
@@ -153,9 +181,10 @@ vlist_draw(struct vlist *vl, int y, int x, int h, int w, bool focused,
 		listwin_resize(lw, h - 1);
 		vl->loaded = true;
 	}
-	n = layout(vl, w, shown, width);
+	n = layout(vl, w - mw, shown, width);
 
 	draw_fill(y, x, w, theme_attr(ROLE_HEADER));
+	cx += mw;
 	for (int i = 0; i < n; i++) {
 		const struct vcolumn *c = &vl->cols[shown[i]];
 		draw_cell(y, cx, c->title, width[i], c->right,
@@ -175,8 +204,8 @@ vlist_draw(struct vlist *vl, int y, int x, int h, int w, bool focused,
 		    ROLE_SELECTED_IDLE) : theme_attr(ROLE_NORMAL);
 		if (vl->row_attr != NULL)
 			a |= (attr_t)vl->row_attr(row);
-		draw_row(vl, row, y + 1 + r, x, w, n, shown, width, a, sel,
-		    now);
+		draw_row(vl, row, y + 1 + r, x, w, mw, n, shown, width, a,
+		    sel, now);
 	}
 	if (lw->nrows == 0)
 		draw_cell(y + 1, x + 1, lw->err[0] != '\0' ? lw->err :

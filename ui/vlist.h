@@ -13,6 +13,11 @@
 
 struct vcolumn;
 
+/* Drawn before a row that has actions the server has not acknowledged.
+ * mkt always runs with a UTF-8 locale (text_init_locale), as the rest
+ * of its frame (│, …) already assumes. */
+#define PENDING_MARK	"↻"
+
 /* Renders one cell into buf and may set *role (enum role) for it. */
 typedef const char *(*vcolumn_format)(const struct list_row *row,
     const struct vcolumn *col, char *buf, size_t len, time_t now, int *role);
@@ -37,6 +42,10 @@ struct vlist {
 	/* Attribute for a whole row (bold when unread…), or 0. */
 	int			 (*row_attr)(const struct list_row *row);
 	const char		*empty;		/* shown when there are no rows */
+	/* The cell holding the row's count of unacknowledged actions, or
+	 * -1 for a list of rows the user cannot change.  When set, a
+	 * narrow leading column shows PENDING_MARK on those rows. */
+	int			 pending_cell;
 	bool			 loaded;	/* window read at least once */
 };
 

@@ -385,10 +385,18 @@ login(struct server *srv, struct request *req, struct response *resp)
 }
 
 struct refresh_row {
-	int64_t	 id, uid, expires_at;
+	int64_t	 id, uid, expires_at, used_at;
 	bool	 used, revoked;
 	char	 family[64];
 };
+
+/* A rotation whose answer was lost (a reset on a flaky link) leaves the
+ * client holding the old token.  For this long after a rotation, while
+ * the new token has not been used, the old one may rotate again: the
+ * unused token is revoked and a fresh one issued, so the family still
+ * has one live token.  Later, or once the new token was used, a second
+ * use of the old one is taken for theft. */
+#define REFRESH_GRACE	30
 
 static int
 refresh_find(sqlite3 *db, const char *token, struct refresh_row *r)
@@ -399,8 +407,8 @@ refresh_find(sqlite3 *db, const char *token, struct refresh_row *r)
 
 	token_hash(token, h);
 	if (sqlite3_prepare_v2(db, "SELECT id, user_id, family, expires_at, "
-	    "used_at IS NOT NULL, revoked_at IS NOT NULL FROM refresh_tokens "
-	    "WHERE token_hash = ?", -1, &st, NULL) != SQLITE_OK)
+	    "used_at IS NOT NULL, revoked_at IS NOT NULL, used_at FROM "
+	    "refresh_tokens WHERE token_hash = ?", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_blob(st, 1, h, sizeof h, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -411,6 +419,7 @@ refresh_find(sqlite3 *db, const char *token, struct refresh_row *r)
 		r->expires_at = sqlite3_column_int64(st, 3);
 		r->used = sqlite3_column_int(st, 4);
 		r->revoked = sqlite3_column_int(st, 5);
+		r->used_at = sqlite3_column_int64(st, 6);
 		rc = 0;
 	}
 	sqlite3_finalize(st);
@@ -440,6 +449,27 @@ revoke_family(sqlite3 *db, const char *family, int64_t now)
 	    "WHERE family = :text AND revoked_at IS NULL", family, now);
 }
 
+/* 1 when r was rotated moments ago into a token nobody has used (see
+ * REFRESH_GRACE); that token is then revoked.  0 otherwise, -1 on error. */
+static int
+lost_rotation(sqlite3 *db, const struct refresh_row *r, int64_t now)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (now - r->used_at > REFRESH_GRACE)
+		return 0;
+	if (sqlite3_prepare_v2(db, "UPDATE refresh_tokens SET revoked_at = ? "
+	    "WHERE rotated_from = ? AND used_at IS NULL AND revoked_at IS "
+	    "NULL", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, r->id);
+	rc = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(db) == 1 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* Runs under the lock but outside any transaction: a reused token must
  * revoke its family even though the answer is 401. */
 static int
@@ -459,7 +489,7 @@ refresh(struct server *srv, struct request *req, struct response *resp)
 	if (r.revoked)
 		return api_error(resp, 401, "token_revoked",
 		    "the session was ended; log in again", "refresh_token");
-	if (r.used) {
+	if (r.used && lost_rotation(srv->db, &r, req->now) != 1) {
 		/* A rotated token came back: whoever holds the family's live
 		 * token may be an attacker, so nobody keeps it. */
 		revoke_family(srv->db, r.family, req->now);

@@ -617,6 +617,29 @@ page_read(struct server *srv, const struct user *viewer, struct page *p)
 	return count;
 }
 
+/*
+ * "remaining": the feed entries after next, of every type and whoever may
+ * see them.  Filtering by the viewer's scope would cost a second pass over
+ * the rest of the feed on every page; this is one range count over the
+ * primary key.  So it is an upper bound, there only for a client's
+ * progress bar during a first sync, never a count to check against.
+ */
+static int64_t
+count_after(sqlite3 *db, int64_t seq)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM changes WHERE "
+	    "seq > ?", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, seq);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
 static void
 deadline_after(struct timespec *ts, int64_t seconds)
 {
@@ -629,7 +652,7 @@ static int
 changes(struct server *srv, struct request *req, struct response *resp)
 {
 	struct page p = { .limit = FEED_LIMIT_DEFAULT };
-	int64_t wait = 0, days = 0;
+	int64_t wait = 0, days = 0, remaining;
 	struct timespec deadline;
 
 	if (query_int(req, resp, "since", 0, INT64_MAX, false, &p.since) ||
@@ -661,12 +684,14 @@ changes(struct server *srv, struct request *req, struct response *resp)
 			break;
 	}
 	sqlite3_finalize(p.st);
+	remaining = p.more ? count_after(srv->db, p.next) : 0;
 	pthread_mutex_unlock(&srv->lock);
 
 	resp->json = cJSON_CreateObject();
 	cJSON_AddItemToObject(resp->json, "changes", p.changes);
 	cJSON_AddNumberToObject(resp->json, "next", (double)p.next);
 	cJSON_AddBoolToObject(resp->json, "more", p.more);
+	cJSON_AddNumberToObject(resp->json, "remaining", (double)remaining);
 	resp->status = 200;
 	return 200;
 }

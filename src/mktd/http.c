@@ -379,7 +379,9 @@ run_write(struct server *srv, struct conn *c, struct request *req,
 			c->replay_type = ir.content_type;
 			resp->content_type = ir.content_type;
 			*replayed = true;
-			exec(srv->db, "ROLLBACK");
+			/* Keeps the replay count, the only change made. */
+			if (exec(srv->db, "COMMIT") != 0)
+				exec(srv->db, "ROLLBACK");
 			goto out;
 		case IDEM_REUSED:
 			api_error(resp, 422, "idempotency_key_reused", "this "

@@ -60,6 +60,24 @@ column_dup(sqlite3_stmt *st, int col, size_t *len)
 	return s;
 }
 
+/* Counts a replay (db/server/002_idempotency_replays.sql), so "applied
+ * once, retried N times" can be read from the database.  A failure is
+ * not the retry's problem: the stored answer still goes out. */
+static void
+count_replay(sqlite3 *db, int64_t user_id, const char *key)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, "UPDATE idempotency SET replays = "
+	    "replays + 1 WHERE user_id = ? AND key = ?", -1, &st,
+	    NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
 enum idem_found
 idem_lookup(sqlite3 *db, int64_t user_id, const char *key, const char *hash,
     struct idem_result *r)
@@ -90,6 +108,8 @@ idem_lookup(sqlite3 *db, int64_t user_id, const char *key, const char *hash,
 		break;
 	}
 	sqlite3_finalize(st);
+	if (found == IDEM_REPLAY)
+		count_replay(db, user_id, key);
 	return found;
 }
 

@@ -35,7 +35,8 @@ bool	idem_key_valid(const char *key);
 void	idem_request_hash(const char *method, const char *path,
 	    const char *body, size_t len, char out[IDEM_HASH_LEN + 1]);
 
-/* Inside the write's transaction.  On IDEM_REPLAY *r holds the result. */
+/* Inside the write's transaction.  On IDEM_REPLAY *r holds the result
+ * and the row's replays count went up by one: commit to keep it. */
 enum idem_found idem_lookup(sqlite3 *db, int64_t user_id, const char *key,
 	    const char *hash, struct idem_result *r);
 

@@ -12,7 +12,7 @@ has_colour() {
 
 for term in xterm-256color xterm vt100; do
 	tm kill-server 2>/dev/null
-	e2e_start 100 30 TERM=$term -- --demo
+	e2e_start 100 30 TERM=$term --
 	check "TERM=$term shows rows" ' 1/[0-9]+ │' 10
 	if [ $term = vt100 ]; then
 		if has_colour; then not_ok "vt100 is drawn without colour"
@@ -24,7 +24,7 @@ for term in xterm-256color xterm vt100; do
 done
 
 tm kill-server 2>/dev/null
-e2e_start 100 30 NO_COLOR=1 -- --demo
+e2e_start 100 30 NO_COLOR=1 --
 check "NO_COLOR shows rows" ' 1/[0-9]+ │' 10
 if has_colour; then
 	not_ok "NO_COLOR draws no colours"
@@ -36,7 +36,7 @@ check "NO_COLOR quits cleanly" 'mkt exited 0'
 
 tm kill-server 2>/dev/null
 rm -f "$E2E_TMP/stty"
-e2e_start 100 30 -- --demo
+e2e_start 100 30 --
 check "starts for the SIGTERM check" ' 1/[0-9]+ │' 10
 send ':'
 type_text 'pa'
@@ -70,7 +70,7 @@ fi
 
 printf '[keys]\nC-n = down\n' > "$E2E_TMP/good.conf"
 tm kill-server 2>/dev/null
-e2e_start 100 30 -- --config "$E2E_TMP/good.conf" --demo
+e2e_start 100 30 -- --config "$E2E_TMP/good.conf"
 check "a [keys] binding starts" ' 1/[0-9]+ │' 10
 send C-n
 check "the [keys] binding runs its command" ' 2/[0-9]+ │'

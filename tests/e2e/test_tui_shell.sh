@@ -4,14 +4,14 @@
 cd "$(dirname "$0")/../.."
 . tests/e2e/lib.sh
 
-e2e_start 120 40 -- --demo
+e2e_start 120 40 --
 
 check "starts on the Conversations pane with demo rows" \
     '1 Conversations.*2 Orders.*3 Knowledge base.*4 Invoices' 10
 check "status bar shows demo, no server, pending count, position and clock" \
     'demo │ no server │ 0 pending .* 1/[0-9]{3,} │ [0-9]{2}:[0-9]{2}'
 check "conversation rows show channel, company and contact" \
-    '^(!!|! |· |  ) ?(WA|TG|IG|FB|EM|TT|OR) +COMP[0-9]{3}'
+    '^(↻ |  )(!!|! |· |  ) ?(WA|TG|IG|FB|EM|TT|OR) +COMP[0-9]{3}'
 
 total=$(position | cut -d/ -f2)
 send j; check "j moves down one row" " 2/$total "
@@ -40,7 +40,7 @@ check "4 shows Invoices with numbers and due dates" \
 check "invoices carry RUB, EUR and IQD amounts" 'IQD'
 send Tab
 check "Tab wraps around to Conversations" \
-    '^(!!|! |· |  ) ?(WA|TG|IG|FB|EM|TT|OR) +COMP[0-9]{3}'
+    '^(↻ |  )(!!|! |· |  ) ?(WA|TG|IG|FB|EM|TT|OR) +COMP[0-9]{3}'
 send BTab
 check "Shift-Tab goes back to Invoices" 'INV-20'
 

@@ -109,18 +109,80 @@ wait_exit(pid_t pid, long ms)
 	}
 }
 
+/* Starts bin with argv (argv[0] included) and reads its "listening on
+ * http://127.0.0.1:PORT" line: the port, or -1 (the child is killed). */
+static int
+spawn_listening(const char *bin, char **argv, pid_t *pid)
+{
+	const char *prefix = "listening on http://127.0.0.1:";
+	posix_spawn_file_actions_t fa;
+	char line[256];
+	int out[2], rc, port;
+
+	if (pipe2(out, O_CLOEXEC) != 0) {
+		fprintf(stderr, "harness: pipe: %s\n", strerror(errno));
+		return -1;
+	}
+	/* stdout is the pipe; stderr stays the test's, so sanitizer
+	 * reports from the child show up in the test output. */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+	rc = posix_spawn(pid, bin, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(out[1]);
+	if (rc != 0) {
+		fprintf(stderr, "harness: cannot start %s: %s\n", bin,
+		    strerror(rc));
+		close(out[0]);
+		return -1;
+	}
+	if (read_line(out[0], line, sizeof line, now_ms() +
+	    START_TIMEOUT_MS) != 0 || strncmp(line, prefix,
+	    strlen(prefix)) != 0 || (port = atoi(line + strlen(prefix))) <= 0) {
+		fprintf(stderr, "harness: %s did not report listening within "
+		    "%d s\n", bin, START_TIMEOUT_MS / 1000);
+		close(out[0]);
+		kill(*pid, SIGKILL);
+		wait_exit(*pid, STOP_TIMEOUT_MS);
+		return -1;
+	}
+	/* The child writes nothing more to stdout, and ignores SIGPIPE. */
+	close(out[0]);
+	return port;
+}
+
+static const char *
+mktd_bin(void)
+{
+	const char *bin = getenv("MKTD_BIN");
+
+	return bin == NULL || *bin == '\0' ? "./mktd" : bin;
+}
+
+/* Runs mktd on m->db, listening on port (0: any). */
+static int
+mktd_spawn(struct mktd *m, int port, bool demo)
+{
+	char listen[32], *argv[8];
+	int i = 0;
+
+	snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+	argv[i++] = (char *)mktd_bin();
+	argv[i++] = "--listen";
+	argv[i++] = listen;
+	argv[i++] = "--db";
+	argv[i++] = m->db;
+	if (demo)
+		argv[i++] = "--demo";
+	argv[i] = NULL;
+	return (m->port = spawn_listening(argv[0], argv, &m->pid)) > 0 ? 0 : -1;
+}
+
 struct mktd *
 mktd_start(bool demo)
 {
-	const char *bin = getenv("MKTD_BIN");
-	char *argv[8], line[256];
-	posix_spawn_file_actions_t fa;
 	struct mktd *m;
-	int out[2], rc, i = 0;
-	const char *prefix = "listening on http://127.0.0.1:";
 
-	if (bin == NULL || *bin == '\0')
-		bin = "./mktd";
 	if ((m = calloc(1, sizeof *m)) == NULL)
 		return NULL;
 	snprintf(m->dir, sizeof m->dir, "/tmp/mktd-test.XXXXXX");
@@ -130,53 +192,77 @@ mktd_start(bool demo)
 		return NULL;
 	}
 	snprintf(m->db, sizeof m->db, "%s/mktd.db", m->dir);
-	if (pipe2(out, O_CLOEXEC) != 0) {
-		fprintf(stderr, "harness: pipe: %s\n", strerror(errno));
+	if (mktd_spawn(m, 0, demo) != 0) {
 		rm_rf(m->dir);
 		free(m);
 		return NULL;
 	}
-	argv[i++] = (char *)bin;
-	argv[i++] = "--listen";
-	argv[i++] = "127.0.0.1:0";
-	argv[i++] = "--db";
-	argv[i++] = m->db;
-	if (demo)
-		argv[i++] = "--demo";
-	argv[i] = NULL;
-	/* stdout is the pipe; stderr stays the test's, so sanitizer
-	 * reports from the server show up in the test output. */
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-	rc = posix_spawn(&m->pid, bin, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(out[1]);
-	if (rc != 0) {
-		fprintf(stderr, "harness: cannot start %s: %s\n", bin,
-		    strerror(rc));
-		close(out[0]);
-		rm_rf(m->dir);
-		free(m);
-		return NULL;
-	}
-	if (read_line(out[0], line, sizeof line, now_ms() +
-	    START_TIMEOUT_MS) != 0 || strncmp(line, prefix,
-	    strlen(prefix)) != 0 || (m->port = atoi(line +
-	    strlen(prefix))) <= 0) {
-		fprintf(stderr, "harness: %s did not report listening within "
-		    "%d s\n", bin, START_TIMEOUT_MS / 1000);
-		close(out[0]);
-		kill(m->pid, SIGKILL);
-		wait_exit(m->pid, STOP_TIMEOUT_MS);
-		rm_rf(m->dir);
-		free(m);
-		return NULL;
-	}
-	/* mktd writes nothing more to stdout, and ignores SIGPIPE. */
-	close(out[0]);
 	if (curl_users++ == 0)
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 	return m;
+}
+
+int
+mktd_pause(struct mktd *m)
+{
+	int rc;
+
+	if (m->pid <= 0)
+		return 0;
+	kill(m->pid, SIGTERM);
+	if ((rc = wait_exit(m->pid, STOP_TIMEOUT_MS)) == -2) {
+		kill(m->pid, SIGKILL);
+		wait_exit(m->pid, STOP_TIMEOUT_MS);
+		rc = -1;
+	}
+	m->pid = 0;
+	return rc;
+}
+
+int
+mktd_resume(struct mktd *m)
+{
+	/* The port was ours a moment ago; another process taking it in
+	 * between is possible but not on a test machine's loopback. */
+	for (int tries = 0; tries < 20; tries++) {
+		if (mktd_spawn(m, m->port, false) == 0)
+			return 0;
+		usleep(250 * 1000);
+	}
+	return -1;
+}
+
+pid_t
+tool_start(const char *name, char **args, int *port)
+{
+	const char *dir = getenv("TOOL_DIR");
+	char bin[512], *argv[16];
+	pid_t pid;
+	int i = 0;
+
+	snprintf(bin, sizeof bin, "%s/%s", dir != NULL && *dir != '\0' ?
+	    dir : "build/release/tools", name);
+	argv[i++] = bin;
+	for (; args[i - 1] != NULL && i < 15; i++)
+		argv[i] = args[i - 1];
+	argv[i] = NULL;
+	if ((*port = spawn_listening(bin, argv, &pid)) < 0)
+		return -1;
+	return pid;
+}
+
+int
+tool_stop(pid_t pid)
+{
+	int rc;
+
+	kill(pid, SIGTERM);
+	if ((rc = wait_exit(pid, STOP_TIMEOUT_MS)) == -2) {
+		kill(pid, SIGKILL);
+		wait_exit(pid, STOP_TIMEOUT_MS);
+		rc = -1;
+	}
+	return rc;
 }
 
 int
@@ -186,13 +272,7 @@ mktd_stop(struct mktd *m)
 
 	if (m == NULL)
 		return -1;
-	kill(m->pid, SIGTERM);
-	if ((rc = wait_exit(m->pid, STOP_TIMEOUT_MS)) == -2) {
-		fprintf(stderr, "harness: mktd did not stop; killing it\n");
-		kill(m->pid, SIGKILL);
-		wait_exit(m->pid, STOP_TIMEOUT_MS);
-		rc = -1;
-	}
+	rc = mktd_pause(m);
 	rm_rf(m->dir);
 	free(m);
 	if (--curl_users == 0)
@@ -433,4 +513,12 @@ db_user_id(sqlite3 *db, const char *email)
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return id;
+}
+
+struct api_reply
+api_get_port(int port, const char *path)
+{
+	struct mktd m = { .port = port };
+
+	return api_call(&m, NULL, "GET", path, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
@@ -21,7 +22,18 @@ struct mktd	*mktd_start(bool demo);
 /* SIGTERM, wait (bounded), and remove the temporary directory.  Returns
  * the exit status, or -1 if it had to be killed. */
 int		 mktd_stop(struct mktd *m);
+/* Stops mktd but keeps its database; resume starts it again on the same
+ * port and database, as a server coming back after an outage. */
+int		 mktd_pause(struct mktd *m);
+int		 mktd_resume(struct mktd *m);
 int		 mktd_port(const struct mktd *m);
+
+/* Starts the test tool $TOOL_DIR/name (default build/release/tools) with
+ * the NULL-terminated args; it must print "listening on
+ * http://127.0.0.1:PORT".  The pid (and *port), or -1. */
+pid_t		 tool_start(const char *name, char **args, int *port);
+/* SIGTERM and wait, bounded. */
+int		 tool_stop(pid_t pid);
 const char	*mktd_db_path(const struct mktd *m);
 
 struct api_reply {
@@ -42,6 +54,8 @@ struct api_reply api_call(struct mktd *m, const char *token,
 		    const char *method, const char *path, const char *body,
 		    const char *const *extra);
 void		 api_reply_free(struct api_reply *r);
+/* A plain GET to another loopback service (a test tool) by port. */
+struct api_reply api_get_port(int port, const char *path);
 
 /* Logs in and returns a malloc'd access token, or NULL. */
 char		*api_login(struct mktd *m, const char *email,

@@ -296,7 +296,7 @@ static void
 refresh_rotates_and_a_reused_token_revokes_the_family(void **state)
 {
 	struct api_reply r = login(m, "client@demo.mkt", "demo"), r2;
-	char *first, *second, *access;
+	char *first, *second, *third, *access;
 
 	(void)state;
 	expect_status(r, 200);
@@ -314,14 +314,20 @@ refresh_rotates_and_a_reused_token_revokes_the_family(void **state)
 	expect_status(r, 200);
 	api_reply_free(&r);
 
-	/* The first token again: someone replayed it. */
+	/* The second token is used in turn... */
+	r = refresh(second);
+	expect_status(r, 200);
+	third = strdup(json_str(r.json, "refresh_token"));
+	api_reply_free(&r);
+	/* ... so the first one again means someone replayed it. */
 	r = refresh(first);
 	expect_error(r, 401, "token_reused");
 	api_reply_free(&r);
-	/* ... so the live one of the family is dead too. */
-	r2 = refresh(second);
+	/* ... and the live one of the family is dead too. */
+	r2 = refresh(third);
 	expect_error(r2, 401, "token_revoked");
 	api_reply_free(&r2);
+	free(third);
 
 	r = refresh("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
 	expect_error(r, 401, "invalid_token");
@@ -329,6 +335,40 @@ refresh_rotates_and_a_reused_token_revokes_the_family(void **state)
 	free(first);
 	free(second);
 	free(access);
+}
+
+/* The answer to a rotation was lost: the client presents the old token
+ * again while the new one is unused.  It gets a fresh token, and the
+ * unused one is dead, so the family keeps one live token. */
+static void
+a_lost_rotation_may_be_retried(void **state)
+{
+	struct api_reply r = login(m, "client@demo.mkt", "demo");
+	char *first, *lost, *fresh;
+
+	(void)state;
+	expect_status(r, 200);
+	first = strdup(json_str(r.json, "refresh_token"));
+	api_reply_free(&r);
+	r = refresh(first);
+	expect_status(r, 200);
+	lost = strdup(json_str(r.json, "refresh_token"));
+	api_reply_free(&r);
+
+	r = refresh(first);
+	expect_status(r, 200);
+	fresh = strdup(json_str(r.json, "refresh_token"));
+	assert_string_not_equal(fresh, lost);
+	api_reply_free(&r);
+	r = refresh(lost);
+	expect_error(r, 401, "token_revoked");
+	api_reply_free(&r);
+	r = refresh(fresh);
+	expect_status(r, 200);
+	api_reply_free(&r);
+	free(first);
+	free(lost);
+	free(fresh);
 }
 
 static void
@@ -367,6 +407,7 @@ main(void)
 		cmocka_unit_test(expired_access_token_is_401_token_expired),
 		cmocka_unit_test(
 		    refresh_rotates_and_a_reused_token_revokes_the_family),
+		cmocka_unit_test(a_lost_rotation_may_be_retried),
 		cmocka_unit_test(logout_ends_the_session),
 	};
 

@@ -336,6 +336,98 @@ page_size_is_bounded_and_parameters_checked(void **state)
 	}
 }
 
+/* Entries of the whole feed after seq that the admin does not see: other
+ * users' notifications (the only thing outside an admin's scope). */
+static long long
+hidden_from_admin_after(long long seq)
+{
+	return scalar("SELECT count(*) FROM changes WHERE seq > %lld AND "
+	    "type = 'notification' AND coalesce(user_id, 0) <> %lld", seq,
+	    (long long)uid[ADMIN]);
+}
+
+struct progress {
+	long long	 entries;	/* in this page */
+	long long	 next, remaining;
+	bool		 more;
+};
+
+/* Pages through the admin's feed, keeping each page's numbers; false
+ * when a write (the overdue timer) moved the feed meanwhile. */
+static bool
+walk_with_remaining(int limit, struct progress *pg, int *npages)
+{
+	long long since = 0, h = head();
+
+	*npages = 0;
+	for (;;) {
+		struct api_reply r = get(ADMIN, "/api/v1/changes?since=%lld&"
+		    "limit=%d", since, limit);
+		struct progress *p = &pg[*npages];
+		cJSON *rem;
+
+		expect_status(r, 200);
+		rem = cJSON_GetObjectItem(r.json, "remaining");
+		assert_true(cJSON_IsNumber(rem));
+		p->entries = cJSON_GetArraySize(cJSON_GetObjectItem(r.json,
+		    "changes"));
+		p->next = since = (long long)json_num(r.json, "next", -1);
+		p->remaining = (long long)rem->valuedouble;
+		p->more = cJSON_IsTrue(cJSON_GetObjectItem(r.json, "more"));
+		api_reply_free(&r);
+		assert_true(++*npages < MAX_PAGES);
+		if (!p->more)
+			break;
+	}
+	return head() == h;
+}
+
+static void
+remaining_bounds_the_pages_still_to_come(void **state)
+{
+	static struct progress pg[MAX_PAGES];
+	const int limit = 700;
+	long long total = 0, seen = 0, all;
+	int n = 0, tries = 0;
+
+	(void)state;
+	while (!walk_with_remaining(limit, pg, &n))
+		assert_true(++tries < 3);
+	for (int i = 0; i < n; i++)
+		total += pg[i].entries;
+	/* an admin sees the whole feed but others' notifications */
+	all = scalar("SELECT count(*) FROM changes");
+	assert_int_equal(total, all - hidden_from_admin_after(0));
+
+	assert_true(n > 2);
+	assert_true(pg[0].more);
+	assert_true(pg[0].remaining > 0);
+	/* the first page and what remains after it are the whole feed but
+	 * others' notifications the first page skipped over */
+	assert_int_equal(pg[0].entries + pg[0].remaining, all -
+	    (hidden_from_admin_after(0) -
+	    hidden_from_admin_after(pg[0].next)));
+	for (int i = 0; i < n; i++) {
+		long long to_come;
+
+		seen += pg[i].entries;
+		to_come = total - seen;
+		if (!pg[i].more) {
+			assert_int_equal(pg[i].remaining, 0);
+			assert_int_equal(to_come, 0);
+			continue;
+		}
+		/* an upper bound: exactly what is to come plus what the
+		 * admin cannot see, counting down page by page */
+		assert_true(pg[i].remaining >= to_come);
+		assert_int_equal(pg[i].remaining, to_come +
+		    hidden_from_admin_after(pg[i].next));
+		if (i > 0)
+			assert_true(pg[i].remaining < pg[i - 1].remaining);
+	}
+	assert_false(pg[n - 1].more);
+}
+
 /* ---- tombstones ------------------------------------------------------------ */
 
 static void
@@ -769,6 +861,7 @@ main(void)
 		    fresh_client_pages_through_every_visible_row_once),
 		cmocka_unit_test(rows_embed_their_children),
 		cmocka_unit_test(page_size_is_bounded_and_parameters_checked),
+		cmocka_unit_test(remaining_bounds_the_pages_still_to_come),
 		cmocka_unit_test(a_deleted_row_becomes_one_tombstone),
 		cmocka_unit_test(long_poll_returns_empty_at_the_timeout),
 		cmocka_unit_test(

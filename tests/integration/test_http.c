@@ -469,6 +469,18 @@ idem_rows(void)
 	    "'idempotent hello'");
 }
 
+/* How often admin's (user 1) stored result for key was replayed; -1
+ * when there is none.  key is a literal of these tests, without quotes. */
+static long long
+replays(const char *key)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof sql, "SELECT replays FROM idempotency WHERE "
+	    "user_id = 1 AND key = '%s'", key);
+	return scalar(sql);
+}
+
 static void
 idempotent_retry_replays_without_applying_twice(void **state)
 {
@@ -480,16 +492,22 @@ idempotent_retry_replays_without_applying_twice(void **state)
 	a = api_call(m, admin, "POST", "/api/v1/notifications", idem_body,
 	    key);
 	expect_status(a, 201);
+	assert_int_equal(replays("retry-1"), 0);
 	b = api_call(m, admin, "POST", "/api/v1/notifications", idem_body,
 	    key);
 	expect_status(b, 201);
 	assert_string_equal(a.body, b.body);
 	assert_int_equal(idem_rows(), 1);
+	/* the retry is counted where tests of the client can see it */
+	assert_int_equal(replays("retry-1"), 1);
 	h = raw_call(admin, "POST", "/api/v1/notifications", idem_body,
 	    key[0]);
 	assert_int_equal(h.status, 201);
 	assert_true(has_header(&h, "Idempotent-Replay: true"));
 	assert_int_equal(idem_rows(), 1);
+	assert_int_equal(replays("retry-1"), 2);
+	assert_int_equal(scalar("SELECT count(*) FROM idempotency WHERE "
+	    "user_id = 1 AND key = 'retry-1'"), 1);
 	assert_int_equal(scalar("SELECT applied FROM idempotency WHERE "
 	    "user_id = 1 AND key = 'retry-1'"), 1);
 	api_reply_free(&a);
@@ -564,6 +582,7 @@ a_rejected_write_is_replayed_and_never_applied(void **state)
 	assert_string_equal(a.body, b.body);
 	assert_int_equal(scalar("SELECT applied FROM idempotency WHERE "
 	    "key = 'rejected-1'"), 0);
+	assert_int_equal(replays("rejected-1"), 1);
 	api_reply_free(&a);
 	api_reply_free(&b);
 }

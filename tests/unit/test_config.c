@@ -89,6 +89,7 @@ assert_defaults(const struct mkt_config *cfg)
 {
 	assert_null(cfg->url);
 	assert_null(cfg->user);
+	assert_null(cfg->password);
 	assert_null(cfg->ca_file);
 	assert_false(cfg->insecure);
 	assert_int_equal(cfg->history_days, 90);
@@ -126,6 +127,7 @@ test_complete_file_sets_every_key(void **state)
 	    "[server]\n"
 	    "url = https://mkt.example.com/api\n"
 	    "user = anna@example.com\n"
+	    "password = hunter2\n"
 	    "ca_file = /etc/mkt/ca.pem\n"
 	    "insecure = true\n"
 	    "[sync]\n"
@@ -141,6 +143,7 @@ test_complete_file_sets_every_key(void **state)
 	    "C-n = down\n");
 	assert_string_equal(cfg.url, "https://mkt.example.com/api");
 	assert_string_equal(cfg.user, "anna@example.com");
+	assert_string_equal(cfg.password, "hunter2");	/* mkstemp: 0600 */
 	assert_string_equal(cfg.ca_file, "/etc/mkt/ca.pem");
 	assert_true(cfg.insecure);
 	assert_int_equal(cfg.history_days, 30);
@@ -657,6 +660,127 @@ test_repository_mkt_conf_yields_defaults(void **state)
 	config_free(&cfg);
 }
 
+/* ---- a password makes the file a secret ----------------------------------- */
+
+/* Writes text with mode (whatever the umask) and loads it over the
+ * defaults; returns config_load's result with the message in err. */
+static int
+load_with_mode(struct mkt_config *cfg, char **path, const char *text,
+    mode_t mode, char *err, size_t errlen)
+{
+	*path = write_file(text);
+	assert_int_equal(chmod(*path, mode), 0);
+	config_defaults(cfg);
+	return config_load(cfg, *path, err, errlen);
+}
+
+static void
+test_password_in_a_private_file_loads(void **state)
+{
+	struct mkt_config cfg;
+	char *path, err[512];
+
+	(void)state;
+	if (load_with_mode(&cfg, &path, "[server]\nurl = http://127.0.0.1:8080"
+	    "\nuser = admin@demo.mkt\npassword = \"de#mo\"\n", 0600, err,
+	    sizeof err) != 0)
+		fail_msg("unexpected error: %s", err);
+	assert_string_equal(cfg.password, "de#mo");
+	config_free(&cfg);
+	remove_file(path);
+
+	/* owner-only read is private too */
+	if (load_with_mode(&cfg, &path, "[server]\npassword = demo\n", 0400,
+	    err, sizeof err) != 0)
+		fail_msg("unexpected error: %s", err);
+	assert_string_equal(cfg.password, "demo");
+	config_free(&cfg);
+	remove_file(path);
+}
+
+static void
+test_password_in_a_readable_file_is_refused(void **state)
+{
+	static const mode_t modes[] = { 0644, 0640, 0604 };
+	struct mkt_config cfg;
+	char *path, err[1024], want[1024];
+
+	(void)state;
+	for (size_t i = 0; i < nitems(modes); i++) {
+		assert_int_equal(load_with_mode(&cfg, &path, "[server]\n"
+		    "user = admin@demo.mkt\npassword = demo\n", modes[i], err,
+		    sizeof err), -1);
+		snprintf(want, sizeof want, "%s: holds a password but is "
+		    "readable by group or others (mode %04o); run: chmod 600 "
+		    "%s", path, (unsigned)modes[i], path);
+		assert_string_equal(err, want);
+		assert_null(cfg.password);	/* not kept from that file */
+		config_free(&cfg);
+		remove_file(path);
+	}
+}
+
+static void
+test_password_with_a_line_error_is_dropped_too(void **state)
+{
+	struct mkt_config cfg;
+	char *path, err[1024], want[1024];
+
+	(void)state;
+	assert_int_equal(load_with_mode(&cfg, &path, "[server]\n"
+	    "password = demo\nbogus = 1\n", 0644, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s:3: unknown key 'bogus' in [server]",
+	    path);
+	assert_string_equal(err, want);
+	assert_null(cfg.password);
+	config_free(&cfg);
+	remove_file(path);
+}
+
+static void
+test_readable_file_without_password_loads(void **state)
+{
+	struct mkt_config cfg;
+	char *path, err[512];
+
+	(void)state;
+	if (load_with_mode(&cfg, &path, "[server]\nurl = http://127.0.0.1:8080"
+	    "\nuser = admin@demo.mkt\n", 0644, err, sizeof err) != 0)
+		fail_msg("unexpected error: %s", err);
+	assert_string_equal(cfg.user, "admin@demo.mkt");
+	assert_null(cfg.password);
+	config_free(&cfg);
+	remove_file(path);
+
+	/* an empty password is no password */
+	if (load_with_mode(&cfg, &path, "[server]\npassword =\n", 0644, err,
+	    sizeof err) != 0)
+		fail_msg("unexpected error: %s", err);
+	assert_null(cfg.password);
+	config_free(&cfg);
+	remove_file(path);
+}
+
+static void
+test_password_through_a_symlink_is_refused(void **state)
+{
+	struct mkt_config cfg;
+	char *real = write_file("[server]\npassword = demo\n"), err[1024];
+	char *link = xasprintf("%s.link", real);
+
+	(void)state;
+	assert_int_equal(chmod(real, 0600), 0);
+	assert_int_equal(symlink(real, link), 0);
+	config_defaults(&cfg);
+	assert_int_equal(config_load(&cfg, link, err, sizeof err), -1);
+	assert_non_null(strstr(err, "holds a password but is a symbolic "
+	    "link"));
+	assert_null(cfg.password);
+	config_free(&cfg);
+	remove_file(link);
+	remove_file(real);
+}
+
 /* ---- config_find ----------------------------------------------------------- */
 
 struct find_env {
@@ -883,6 +1007,11 @@ main(void)
 		cmocka_unit_test(test_key_bindings_keep_order_and_line_numbers),
 		cmocka_unit_test(test_later_file_replaces_earlier_binding),
 		cmocka_unit_test(test_repository_mkt_conf_yields_defaults),
+		cmocka_unit_test(test_password_in_a_private_file_loads),
+		cmocka_unit_test(test_password_in_a_readable_file_is_refused),
+		cmocka_unit_test(test_password_with_a_line_error_is_dropped_too),
+		cmocka_unit_test(test_readable_file_without_password_loads),
+		cmocka_unit_test(test_password_through_a_symlink_is_refused),
 		find_test(test_find_prefers_cli_path_over_everything),
 		find_test(test_find_uses_mkt_config_even_if_missing),
 		find_test(test_find_ignores_empty_mkt_config),

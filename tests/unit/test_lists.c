@@ -172,6 +172,7 @@ test_every_list_seeks_an_index(void **state)
 	assert_seeks_index(&list_invoices);
 	assert_seeks_index(&list_kb_tables);
 	assert_seeks_index(&list_kb_rows);
+	assert_seeks_index(&list_problems);
 }
 
 static void

@@ -1,0 +1,580 @@
+/* Each action: check the row as cached, then in one transaction append
+ * the outbox entry and make the change the server is expected to make.
+ * The server stays the judge; the optimistic change only has to be
+ * close enough that the screen does not lie for long. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "actions.h"
+#include "kb.h"
+#include "money.h"
+#include "outbox.h"
+#include "util.h"
+
+static bool
+one_of(const char *s, const char *const *allowed)
+{
+	for (; *allowed != NULL; allowed++)
+		if (strcmp(s, *allowed) == 0)
+			return true;
+	return false;
+}
+
+/* Runs sql with the given int64 and text parameters ("i" and "t" in
+ * kinds), for the optimistic changes. */
+static int
+exec_bound(sqlite3 *db, const char *sql, const char *kinds, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	va_start(ap, kinds);
+	for (int i = 0; kinds[i] != '\0'; i++) {
+		if (kinds[i] == 'i')
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+		else {
+			const char *s = va_arg(ap, const char *);
+
+			if (s != NULL)
+				sqlite3_bind_text(st, i + 1, s, -1,
+				    SQLITE_TRANSIENT);
+		}
+	}
+	va_end(ap);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The cached row as JSON, or NULL with "no such …" in err. */
+static cJSON *
+cached_row(struct applier *ap, const char *type, const char *what,
+    int64_t id, char *err, size_t errlen)
+{
+	cJSON *row = apply_row_json(ap, type, id);
+
+	if (row == NULL)
+		snprintf(err, errlen, "no %s %lld in the cache", what,
+		    (long long)id);
+	return row;
+}
+
+static int64_t
+row_int(const cJSON *row, const char *field)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, field);
+
+	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+}
+
+static const char *
+row_text(const cJSON *row, const char *field)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, field);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* The common shape: append the entry, make the change, commit; on any
+ * failure nothing stays.  change runs after the entry is appended. */
+static int
+act(struct applier *ap, const struct outbox_action *a,
+    int (*change)(sqlite3 *, const void *), const void *arg, char *err,
+    size_t errlen)
+{
+	sqlite3 *db = applier_db(ap);
+
+	if (outbox_append(ap, a, err, errlen) != 0)
+		return -1;
+	if (change != NULL && change(db, arg) != 0) {
+		snprintf(err, errlen, "cannot write the cache: %s",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+run_action(struct applier *ap, const struct outbox_action *a,
+    int (*change)(sqlite3 *, const void *), const void *arg, char *err,
+    size_t errlen)
+{
+	sqlite3 *db = applier_db(ap);
+
+	if (outbox_begin(db, err, errlen) != 0)
+		return -1;
+	if (act(ap, a, change, arg, err, errlen) != 0) {
+		outbox_rollback(db);
+		return -1;
+	}
+	return outbox_commit(db, err, errlen);
+}
+
+/* ---- conversations ------------------------------------------------------ */
+
+struct status_change {
+	int64_t		 id, snoozed_until;
+	const char	*status;
+};
+
+static int
+change_status(sqlite3 *db, const void *arg)
+{
+	const struct status_change *c = arg;
+
+	if (c->snoozed_until > 0)
+		return exec_bound(db, "UPDATE conversations SET status = ?, "
+		    "snoozed_until = ? WHERE id = ?", "tii", c->status,
+		    c->snoozed_until, c->id);
+	return exec_bound(db, "UPDATE conversations SET status = ?, "
+	    "snoozed_until = NULL WHERE id = ?", "ti", c->status, c->id);
+}
+
+int
+conversation_set_status(struct applier *ap, int64_t id, const char *status,
+    int64_t snoozed_until, char *err, size_t errlen)
+{
+	static const char *const statuses[] = { "open", "pending", "snoozed",
+	    "resolved", NULL };
+	struct status_change c = { id, snoozed_until, status };
+	char path[96], summary[96], *body;
+	cJSON *row, *b;
+	int rc;
+
+	if (!one_of(status, statuses)) {
+		snprintf(err, errlen, "status is open, pending, snoozed or "
+		    "resolved");
+		return -1;
+	}
+	if ((strcmp(status, "snoozed") == 0) != (snoozed_until > 0)) {
+		snprintf(err, errlen, "a snooze needs a time, and only a "
+		    "snooze");
+		return -1;
+	}
+	if ((row = cached_row(ap, "conversation", "conversation", id, err,
+	    errlen)) == NULL)
+		return -1;
+	if (strcmp(row_text(row, "status"), status) == 0) {
+		cJSON_Delete(row);
+		snprintf(err, errlen, "the conversation is %s already", status);
+		return -1;
+	}
+	cJSON_Delete(row);
+	b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "status", status);
+	if (snoozed_until > 0)
+		cJSON_AddNumberToObject(b, "snoozed_until",
+		    (double)snoozed_until);
+	body = cJSON_PrintUnformatted(b);
+	cJSON_Delete(b);
+	snprintf(path, sizeof path, "/api/v1/conversations/%lld/status",
+	    (long long)id);
+	snprintf(summary, sizeof summary, "set conversation %lld to %s",
+	    (long long)id, status);
+	/* No If-Match: every inbound message bumps a conversation's
+	 * version, and "resolve" means the same whatever arrived. */
+	rc = run_action(ap, &(struct outbox_action){ .method = "POST",
+	    .path = path, .body = body, .ref_type = "conversation",
+	    .ref_id = id, .summary = summary }, change_status, &c, err, errlen);
+	cJSON_free(body);
+	return rc;
+}
+
+struct field_change {
+	const char	*sql;
+	const char	*text;
+	int64_t		 value, id;
+};
+
+static int
+change_field(sqlite3 *db, const void *arg)
+{
+	const struct field_change *c = arg;
+
+	if (c->text != NULL)
+		return exec_bound(db, c->sql, "ti", c->text, c->id);
+	if (c->value == 0)
+		return exec_bound(db, c->sql, "ti", (const char *)NULL, c->id);
+	return exec_bound(db, c->sql, "ii", c->value, c->id);
+}
+
+/* A conversation action whose body is one field. */
+static int
+conversation_field(struct applier *ap, int64_t id, const char *endpoint,
+    cJSON *body_json, const struct field_change *c, const char *summary,
+    char *err, size_t errlen)
+{
+	char path[96], *body;
+	cJSON *row;
+	int rc;
+
+	if ((row = cached_row(ap, "conversation", "conversation", id, err,
+	    errlen)) == NULL) {
+		cJSON_Delete(body_json);
+		return -1;
+	}
+	cJSON_Delete(row);
+	body = cJSON_PrintUnformatted(body_json);
+	cJSON_Delete(body_json);
+	snprintf(path, sizeof path, "/api/v1/conversations/%lld/%s",
+	    (long long)id, endpoint);
+	rc = run_action(ap, &(struct outbox_action){ .method = "POST",
+	    .path = path, .body = body, .ref_type = "conversation",
+	    .ref_id = id, .summary = summary }, change_field, c, err, errlen);
+	cJSON_free(body);
+	return rc;
+}
+
+int
+conversation_set_priority(struct applier *ap, int64_t id,
+    const char *priority, char *err, size_t errlen)
+{
+	static const char *const levels[] = { "urgent", "high", "medium",
+	    "low", "none", NULL };
+	struct field_change c = { "UPDATE conversations SET priority = ? "
+	    "WHERE id = ?", priority, 0, id };
+	char summary[96];
+	cJSON *b;
+
+	if (!one_of(priority, levels)) {
+		snprintf(err, errlen, "priority is urgent, high, medium, low "
+		    "or none");
+		return -1;
+	}
+	b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "priority", priority);
+	snprintf(summary, sizeof summary, "set conversation %lld priority "
+	    "to %s", (long long)id, priority);
+	return conversation_field(ap, id, "priority", b, &c, summary, err,
+	    errlen);
+}
+
+int
+conversation_assign(struct applier *ap, int64_t id, int64_t assignee,
+    char *err, size_t errlen)
+{
+	struct field_change c = { "UPDATE conversations SET assignee_id = ? "
+	    "WHERE id = ?", NULL, assignee, id };
+	char summary[96];
+	cJSON *b, *user;
+
+	if (assignee > 0) {
+		if ((user = cached_row(ap, "user", "user", assignee, err,
+		    errlen)) == NULL)
+			return -1;
+		cJSON_Delete(user);
+	}
+	b = cJSON_CreateObject();
+	if (assignee > 0)
+		cJSON_AddNumberToObject(b, "user_id", (double)assignee);
+	else
+		cJSON_AddNullToObject(b, "user_id");
+	if (assignee > 0)
+		snprintf(summary, sizeof summary, "assign conversation %lld "
+		    "to user %lld", (long long)id, (long long)assignee);
+	else
+		snprintf(summary, sizeof summary, "unassign conversation %lld",
+		    (long long)id);
+	return conversation_field(ap, id, "assign", b, &c, summary, err,
+	    errlen);
+}
+
+/* The signed-in user, as the sync engine recorded it; 0 if unknown. */
+static int64_t
+me(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT CAST(value AS INTEGER) FROM "
+	    "sync_state WHERE key = 'user_id' AND EXISTS (SELECT 1 FROM users "
+	    "WHERE id = CAST(value AS INTEGER))", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+struct reply {
+	int64_t		 conv, temp, author, now;
+	const char	*kind, *body;
+};
+
+/* What the server does to the conversation (see POST .../messages in
+ * the contract): a reply answers the customer, a note answers nobody. */
+static int
+change_after_reply(sqlite3 *db, const void *arg)
+{
+	const struct reply *r = arg;
+	bool text = strcmp(r->kind, "text") == 0;
+
+	return exec_bound(db, text ?
+	    "UPDATE conversations SET last_activity_at = ?, "
+	    "last_message_preview = substr(trim(?), 1, 120), unread_count = 0, "
+	    "waiting_since = NULL, handler = 'human', handoff_requested = 0 "
+	    "WHERE id = ?" :
+	    "UPDATE conversations SET last_activity_at = ?, "
+	    "last_message_preview = substr(trim(?), 1, 120), unread_count = 0 "
+	    "WHERE id = ?", "iti", r->now, r->body, r->conv);
+}
+
+int
+conversation_reply(struct applier *ap, int64_t id, const char *kind,
+    const char *body, char *err, size_t errlen)
+{
+	sqlite3 *db = applier_db(ap);
+	struct reply r = { id, 0, me(db), (int64_t)time(NULL), kind, body };
+	char path[96], summary[96], *json;
+	cJSON *row, *b;
+	int rc = -1;
+
+	if (strcmp(kind, "text") != 0 && strcmp(kind, "note") != 0) {
+		snprintf(err, errlen, "a message is a text or a note");
+		return -1;
+	}
+	if (body[strspn(body, " \t\n")] == '\0') {
+		snprintf(err, errlen, "the message is empty");
+		return -1;
+	}
+	if ((row = cached_row(ap, "conversation", "conversation", id, err,
+	    errlen)) == NULL)
+		return -1;
+	cJSON_Delete(row);
+	b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "kind", kind);
+	cJSON_AddStringToObject(b, "body", body);
+	json = cJSON_PrintUnformatted(b);
+	cJSON_Delete(b);
+	snprintf(path, sizeof path, "/api/v1/conversations/%lld/messages",
+	    (long long)id);
+	snprintf(summary, sizeof summary, "%s in conversation %lld",
+	    strcmp(kind, "text") == 0 ? "reply" : "note", (long long)id);
+
+	if (outbox_begin(db, err, errlen) != 0)
+		goto out;
+	r.temp = outbox_temp_id(db);
+	/* The message exists locally at once, marked as sending. */
+	if (r.temp == 0 || exec_bound(db, "INSERT INTO messages(id, "
+	    "conversation_id, direction, kind, author_kind, author_id, body, "
+	    "delivery, pending, created_at) VALUES (?, ?, 'out', ?, 'user', "
+	    "nullif(?, 0), ?, CASE WHEN ? = 'text' THEN 'sending' END, 1, ?)",
+	    "iititti", r.temp, id, kind, r.author, body, kind, r.now) != 0) {
+		snprintf(err, errlen, "cannot write the cache: %s",
+		    sqlite3_errmsg(db));
+		outbox_rollback(db);
+		goto out;
+	}
+	if (act(ap, &(struct outbox_action){ .method = "POST", .path = path,
+	    .body = json, .ref_type = "conversation", .ref_id = id,
+	    .temp_type = "message", .temp_id = r.temp, .summary = summary },
+	    change_after_reply, &r, err, errlen) != 0) {
+		outbox_rollback(db);
+		goto out;
+	}
+	rc = outbox_commit(db, err, errlen);
+out:
+	cJSON_free(json);
+	return rc;
+}
+
+/* ---- invoices ----------------------------------------------------------- */
+
+struct payment {
+	int64_t		 invoice, temp, amount, now;
+	const char	*currency, *method, *reference;
+};
+
+static int
+change_after_payment(sqlite3 *db, const void *arg)
+{
+	const struct payment *p = arg;
+
+	return exec_bound(db, "UPDATE invoices SET amount_paid_minor = "
+	    "amount_paid_minor + ?1, amount_due_minor = amount_due_minor - ?1, "
+	    "status = CASE WHEN amount_due_minor - ?1 = 0 THEN 'paid' ELSE "
+	    "status END WHERE id = ?2", "ii", p->amount, p->invoice);
+}
+
+int
+invoice_record_payment(struct applier *ap, int64_t id, int64_t amount_minor,
+    const char *method, const char *reference, char *err, size_t errlen)
+{
+	static const char *const methods[] = { "bank_transfer", "cash", "card",
+	    "mobile_wallet", "installments", NULL };
+	sqlite3 *db = applier_db(ap);
+	struct payment p = { id, 0, amount_minor, (int64_t)time(NULL), NULL,
+	    method, reference };
+	char path[96], summary[160], amount[64], *json = NULL, *cur = NULL;
+	const char *status;
+	cJSON *row, *b;
+	int64_t version;
+	int rc = -1;
+
+	if (!one_of(method, methods)) {
+		snprintf(err, errlen, "method is bank_transfer, cash, card, "
+		    "mobile_wallet or installments");
+		return -1;
+	}
+	if ((row = cached_row(ap, "invoice", "invoice", id, err, errlen)) ==
+	    NULL)
+		return -1;
+	status = row_text(row, "status");
+	version = row_int(row, "version");
+	cur = xstrdup(row_text(row, "currency"));
+	p.currency = cur;
+	if (strcmp(status, "sent") != 0 && strcmp(status, "overdue") != 0) {
+		snprintf(err, errlen, "a %s invoice takes no payment", status);
+		goto out;
+	}
+	if (amount_minor <= 0 || amount_minor > row_int(row,
+	    "amount_due_minor")) {
+		money_format(amount, sizeof amount, row_int(row,
+		    "amount_due_minor"), cur);
+		snprintf(err, errlen, "a payment is more than 0 and at most "
+		    "the %s due", amount);
+		goto out;
+	}
+	b = cJSON_CreateObject();
+	cJSON_AddNumberToObject(b, "amount_minor", (double)amount_minor);
+	cJSON_AddStringToObject(b, "method", method);
+	if (reference != NULL && reference[0] != '\0')
+		cJSON_AddStringToObject(b, "reference", reference);
+	cJSON_AddNumberToObject(b, "paid_at", (double)p.now);
+	json = cJSON_PrintUnformatted(b);
+	cJSON_Delete(b);
+	snprintf(path, sizeof path, "/api/v1/invoices/%lld/payments",
+	    (long long)id);
+	money_format(amount, sizeof amount, amount_minor, cur);
+	snprintf(summary, sizeof summary, "payment of %s on invoice %s",
+	    amount, row_text(row, "number"));
+
+	if (outbox_begin(db, err, errlen) != 0)
+		goto out;
+	p.temp = outbox_temp_id(db);
+	if (p.temp == 0 || exec_bound(db, "INSERT INTO payments(id, "
+	    "invoice_id, amount_minor, currency, method, reference, paid_at, "
+	    "pending, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
+	    "iiitttii", p.temp, id, amount_minor, cur, method, reference,
+	    p.now, p.now) != 0) {
+		snprintf(err, errlen, "cannot write the cache: %s",
+		    sqlite3_errmsg(db));
+		outbox_rollback(db);
+		goto out;
+	}
+	/* If-Match: a payment is judged against the amount due, which
+	 * another payment may have changed. */
+	if (act(ap, &(struct outbox_action){ .method = "POST", .path = path,
+	    .body = json, .if_match = version, .ref_type = "invoice",
+	    .ref_id = id, .temp_type = "payment", .temp_id = p.temp,
+	    .summary = summary }, change_after_payment, &p, err,
+	    errlen) != 0) {
+		outbox_rollback(db);
+		goto out;
+	}
+	rc = outbox_commit(db, err, errlen);
+out:
+	cJSON_Delete(row);
+	cJSON_free(json);
+	free(cur);
+	return rc;
+}
+
+/* ---- knowledge base ----------------------------------------------------- */
+
+struct cells_change {
+	int64_t		 id;
+	const char	*cells;
+};
+
+static int
+change_cells(sqlite3 *db, const void *arg)
+{
+	const struct cells_change *c = arg;
+
+	return exec_bound(db, "UPDATE kb_rows SET cells = ? WHERE id = ?",
+	    "ti", c->cells, c->id);
+}
+
+static const struct kb_column *
+schema_column(const struct kb_schema *s, const char *name)
+{
+	for (int i = 0; i < s->ncols; i++)
+		if (strcmp(s->cols[i].name, name) == 0)
+			return &s->cols[i];
+	return NULL;
+}
+
+int
+kb_row_set_cell(struct applier *ap, int64_t row_id, const char *column,
+    const char *text, char *err, size_t errlen)
+{
+	sqlite3 *db = applier_db(ap);
+	struct kb_schema schema = { 0 };
+	const struct kb_column *col;
+	struct cells_change c = { row_id, NULL };
+	char path[128], summary[160], *json = NULL, *cells = NULL;
+	cJSON *row, *value, *b, *local;
+	int64_t table;
+	int rc = -1;
+
+	if ((row = cached_row(ap, "kb_row", "row", row_id, err, errlen)) ==
+	    NULL)
+		return -1;
+	table = row_int(row, "table_id");
+	if (kb_schema_load(db, table, &schema) != 0 ||
+	    (col = schema_column(&schema, column)) == NULL) {
+		snprintf(err, errlen, "the table has no column %s", column);
+		goto out;
+	}
+	if ((value = kb_cell_from_text(col, text, err, errlen)) == NULL)
+		goto out;
+	if (cJSON_IsNull(value) && col->required) {
+		cJSON_Delete(value);
+		snprintf(err, errlen, "%s is required", column);
+		goto out;
+	}
+	b = cJSON_CreateObject();
+	cJSON_AddItemToObject(cJSON_AddObjectToObject(b, "cells"), column,
+	    cJSON_Duplicate(value, 1));
+	json = cJSON_PrintUnformatted(b);
+	cJSON_Delete(b);
+	local = cJSON_GetObjectItemCaseSensitive(row, "cells");
+	if (!cJSON_IsObject(local)) {
+		cJSON_Delete(value);
+		snprintf(err, errlen, "row %lld has no cells", (long long)row_id);
+		goto out;
+	}
+	/* The server removes a cell set to null: so does the cache. */
+	if (cJSON_IsNull(value)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(local, column);
+		cJSON_Delete(value);
+	} else if (cJSON_HasObjectItem(local, column))
+		cJSON_ReplaceItemInObjectCaseSensitive(local, column, value);
+	else
+		cJSON_AddItemToObject(local, column, value);
+	c.cells = cells = cJSON_PrintUnformatted(local);
+	snprintf(path, sizeof path, "/api/v1/kb/tables/%lld/rows/%lld",
+	    (long long)table, (long long)row_id);
+	snprintf(summary, sizeof summary, "set %s of row %lld", column,
+	    (long long)row_id);
+	rc = run_action(ap, &(struct outbox_action){ .method = "PATCH",
+	    .path = path, .body = json, .if_match = row_int(row, "version"),
+	    .ref_type = "kb_row", .ref_id = row_id, .summary = summary },
+	    change_cells, &c, err, errlen);
+out:
+	kb_schema_free(&schema);
+	cJSON_Delete(row);
+	cJSON_free(json);
+	cJSON_free(cells);
+	return rc;
+}

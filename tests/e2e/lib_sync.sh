@@ -1,0 +1,160 @@
+# Helpers for end-to-end tests of mkt syncing with a real mktd.  Source
+# after lib.sh.  Only functions and settings: run on its own (tests/run.sh
+# runs every tests/e2e/*.sh) it does nothing.
+#
+# The server is driven with bash's /dev/tcp, so the tests need no HTTP
+# client beyond what the build already installs.  Every wait is bounded.
+
+# Run rather than sourced: nothing to do.
+[ -n "${E2E_TMP:-}" ] || return 0 2>/dev/null || exit 0
+
+MKTD_BIN=${MKTD_BIN:-./mktd}
+SERVER_DB="$E2E_TMP/server.db"
+CONF="$E2E_TMP/mkt.conf"
+
+# A conversation row: the pending mark column, priority, channel, company.
+CONV_ROW='^(↻ |  )(!!|! |· |  ) ?(WA|TG|IG|FB|EM|TT|OR) +COMP[0-9]{3}'
+
+# start_listening NAME ARGS...: runs a server in the background, sets
+# NAME_PID, and PORT from its "listening on" line.
+start_listening() {
+	local name=$1 i=0; shift
+	"$@" > "$E2E_TMP/$name.out" 2> "$E2E_TMP/$name.err" &
+	eval "${name}_PID=$!"
+	while [ $i -lt 200 ]; do
+		PORT=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' \
+		    "$E2E_TMP/$name.out")
+		[ -n "$PORT" ] && return 0
+		sleep 0.05; i=$((i + 1))
+	done
+	echo "# $name did not start:"; sed 's/^/#   /' "$E2E_TMP/$name.err"
+	return 1
+}
+
+# mktd_start [PORT]: the demo server on SERVER_DB; sets MKTD_PORT.
+mktd_start() {
+	start_listening mktd "$MKTD_BIN" --listen "127.0.0.1:${1:-0}" \
+	    --db "$SERVER_DB" --demo || return 1
+	MKTD_PORT=$PORT
+}
+
+# stop_pid PID: ends a server even if it was frozen, and reaps it.
+stop_pid() {
+	[ -n "${1:-}" ] || return 0
+	kill -CONT "$1" 2>/dev/null
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+mktd_stop() { stop_pid "${mktd_PID:-}"; mktd_PID=; }
+# A frozen server accepts connections and answers nothing: the client's
+# requests wait, so its pending state holds still for as long as needed.
+mktd_freeze() { kill -STOP "$mktd_PID"; }
+mktd_thaw() { kill -CONT "$mktd_PID"; }
+
+sync_cleanup() {
+	mktd_stop
+	stop_pid "${other_PID:-}"
+	e2e_cleanup
+}
+trap sync_cleanup EXIT
+
+# write_conf USER [PASSWORD]: the config mkt is started with, private as
+# a file holding a password must be.
+write_conf() {
+	(
+		umask 077
+		printf '[server]\nurl = http://127.0.0.1:%s\nuser = %s\n' \
+		    "$MKTD_PORT" "$1"
+		[ -n "${2:-}" ] && printf 'password = %s\n' "$2"
+		printf '[sync]\npoll_wait = 5\n'
+	) > "$CONF"
+	chmod 600 "$CONF"
+}
+
+# http METHOD PORT PATH [BODY]: one request with $TOKEN if set; sets
+# HTTP_STATUS and HTTP_BODY.
+http() {
+	local method=$1 port=$2 path=$3 body=${4:-} resp
+	HTTP_STATUS=0 HTTP_BODY=
+	exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+	{
+		printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n' \
+		    "$method" "$path"
+		[ -n "${TOKEN:-}" ] &&
+		    printf 'Authorization: Bearer %s\r\n' "$TOKEN"
+		[ "$method" != GET ] &&
+		    printf 'Idempotency-Key: e2e-%s-%s\r\n' "$$" "$RANDOM$RANDOM"
+		printf 'Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+		    "$(printf '%s' "$body" | wc -c)" "$body"
+	} >&3
+	resp=$(timeout 5 cat <&3)
+	exec 3>&-
+	HTTP_STATUS=$(printf '%s\n' "$resp" | sed -n '1s/^HTTP\/1\.[01] \([0-9]*\).*/\1/p')
+	HTTP_BODY=$(printf '%s\n' "$resp" | sed '1,/^\r*$/d')
+}
+
+# api_login PORT USER: sets TOKEN (password "demo").
+api_login() {
+	TOKEN=
+	http POST "$1" /api/v1/auth/login \
+	    "{\"email\":\"$2\",\"password\":\"demo\"}"
+	TOKEN=$(printf '%s' "$HTTP_BODY" |
+	    sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+	[ -n "$TOKEN" ]
+}
+
+# The bottom line: the status bar, or the command line.
+status_line() { screen | tail -1; }
+cursor_x() { tm display-message -p -t e2e '#{cursor_x}'; }
+
+# wait_gone REGEX [SECONDS]: polls until the screen no longer shows it.
+wait_gone() {
+	local re=$1 limit=${2:-5} i=0
+	while [ $i -lt $((limit * 20)) ]; do
+		screen | grep -Eq -- "$re" || return 0
+		sleep 0.05; i=$((i + 1))
+	done
+	return 1
+}
+
+# check_gone NAME REGEX [SECONDS]: one assertion that something went.
+check_gone() {
+	if wait_gone "$2" "${3:-5}"; then ok "$1"; else not_ok "$1"; fi
+}
+
+# expect NAME COMMAND...: an assertion on a command's success.
+expect() {
+	local name=$1; shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+# run_command NAME: types ":NAME" and Enter.
+run_command() { send ':'; type_text "$1"; send Enter; }
+
+# resolve_or_reopen [keys]: acts on the selected conversation so that its
+# status changes whatever it was, with :resolve (or :reopen), or with
+# their keys x and o; sets CONV_ID and WANT (the status expected).
+resolve_or_reopen() {
+	CONV_ID= WANT=
+	if [ "${1:-}" = keys ]; then send x; else run_command resolve; fi
+	wait_for 'queued: resolve conversation [0-9]+|resolved already' 5
+	if status_line | grep -q 'resolved already'; then
+		if [ "${1:-}" = keys ]; then send o; else run_command reopen; fi
+		wait_for 'queued: reopen conversation [0-9]+' 5 || return 1
+		WANT=open
+	else
+		WANT=resolved
+	fi
+	CONV_ID=$(status_line |
+	    sed -n 's/.*queued: [a-z]* conversation \([0-9]*\).*/\1/p')
+	[ -n "$CONV_ID" ]
+}
+
+# server_has_status ID STATUS: the server's row says so.
+server_has_status() {
+	api_login "$MKTD_PORT" manager@demo.mkt || return 1
+	http GET "$MKTD_PORT" "/api/v1/conversations/$1"
+	[ "$HTTP_STATUS" = 200 ] &&
+	    printf '%s' "$HTTP_BODY" | grep -q "\"status\":\"$2\""
+}

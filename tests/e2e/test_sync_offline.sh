@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Offline: when mktd goes away the status bar says so, with the pending
+# count and the time of the last sync; an action still works and waits in
+# the outbox; when mktd is back on the same port and database, :sync ($)
+# sends it at once and the pending count returns to 0.
+cd "$(dirname "$0")/../.."
+. tests/e2e/lib.sh
+. tests/e2e/lib_sync.sh
+
+mktd_start || exit 1
+write_conf manager@demo.mkt demo
+e2e_start 120 30 -- --config "$CONF"
+check "mkt logs in and goes online" 'manager@demo\.mkt │ online' 15
+check "the conversations list fills" "$CONV_ROW" 15
+
+port=$MKTD_PORT
+mktd_stop
+check "with the server gone the status bar says offline" \
+    'offline — 0 pending — last sync [0-9]+[smhdw] ago' 15
+
+if resolve_or_reopen keys; then
+	ok "an action works offline (x, or o)"
+else
+	not_ok "an action works offline (x, or o)"
+fi
+send C-l
+check "it waits in the outbox, counted in the status bar" \
+    'offline — 1 pending — last sync' 2
+check "the row shows the pending mark" '^↻ ' 2
+check_absent "nothing is lost to sync problems" 'sync problem'
+
+mktd_start "$port" || exit 1
+# The engine backs off while offline; $ (sync) retries at once.
+send '$'
+check "back online after \$ once the server is up again" \
+    'online │ 0 pending' 15
+check_gone "the pending mark goes" '^↻ ' 5
+expect "the server has the conversation $WANT" \
+    server_has_status "$CONV_ID" "$WANT"
+
+send q
+check "q quits with status 0" 'mkt exited 0' 5
+exit $((E2E_FAILED > 0))

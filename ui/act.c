@@ -1,0 +1,766 @@
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "act.h"
+#include "actions.h"
+#include "app.h"
+#include "apply.h"
+#include "columns.h"
+#include "lists.h"
+#include "money.h"
+#include "outbox.h"
+#include "sync.h"
+#include "util.h"
+
+/* What $EDITOR may hand back: far above any reply the server takes. */
+#define EDIT_MAX	(1024 * 1024)
+
+const char *const snooze_words[] = {
+	"30m", "1h", "3h", "tomorrow", "next-week", "3d", "1w", NULL
+};
+const char *const priority_words[] = {
+	"urgent", "high", "medium", "low", "none", NULL
+};
+const char *const assign_words[] = { "me", "none", NULL };
+const char *const method_words[] = {
+	"bank_transfer", "cash", "card", "mobile_wallet", "installments", NULL
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* The selected row of a pane, or NULL after saying there is none. */
+static const struct list_row *
+selected(struct app *app, enum pane_id pane, const char *what)
+{
+	struct vlist *vl = app->panes[pane]->focus(app, pane);
+	const struct list_row *r = vl != NULL ? listwin_selected(&vl->win) :
+	    NULL;
+
+	if (r == NULL)
+		app_error(app, "no %s selected", what);
+	return r;
+}
+
+/* After an action was queued: the lists it touched show it (with the
+ * pending mark) at once, and the sync thread is told. */
+static int
+queued(struct app *app, unsigned kinds, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+queued(struct app *app, unsigned kinds, const char *fmt, ...)
+{
+	char what[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	app_reload_kinds(app, kinds | KIND_OUTBOX);
+	if (app->sync != NULL) {
+		sync_poke(app->sync);
+		app_message(app, "queued: %s", what);
+	} else
+		app_message(app, "queued: %s (no server: it waits in the "
+		    "outbox)", what);
+	return 0;
+}
+
+static int
+refused(struct app *app, const char *err)
+{
+	app_error(app, "%s", err);
+	return -1;
+}
+
+/* A command whose argument is missing opens the command line with the
+ * command typed, so Tab can offer the words it takes. */
+static int
+ask_args(struct app *app, const char *name)
+{
+	char line[64];
+
+	snprintf(line, sizeof line, "%s ", name);
+	app_ask(app, ASK_COMMAND, NULL, line);
+	return 0;
+}
+
+/* Runs $VISUAL, else $EDITOR, else vi, on a private temporary file that
+ * holds initial; *out receives the file afterwards (malloc'd).  The
+ * editor gets the terminal: curses steps aside and comes back with a
+ * full repaint.  0, or -1 after app_error() said why. */
+static int
+edit_text(struct app *app, const char *initial, const char *suffix,
+    char **out)
+{
+	const char *editor = getenv("VISUAL"), *tmp = getenv("TMPDIR");
+	struct sigaction ign, old_int, old_quit;
+	char *path, *cmdline, *buf = NULL, *argv[6];
+	size_t len = strlen(initial), used = 0;
+	int fd, status = -1, rc = -1, fork_errno;
+	ssize_t n;
+	pid_t pid;
+
+	*out = NULL;
+	if (editor == NULL || editor[0] == '\0')
+		editor = getenv("EDITOR");
+	if (editor == NULL || editor[0] == '\0')
+		editor = "vi";
+	if (tmp == NULL || tmp[0] == '\0')
+		tmp = "/tmp";
+	path = xasprintf("%s/mkt-XXXXXX%s", tmp, suffix);
+	/* mkstemps makes it 0600: a draft is nobody else's business. */
+	if ((fd = mkstemps(path, (int)strlen(suffix))) < 0) {
+		app_error(app, "cannot make a file for the editor in %s: %s",
+		    tmp, strerror(errno));
+		free(path);
+		return -1;
+	}
+	while (used < len && (n = write(fd, initial + used, len - used)) > 0)
+		used += (size_t)n;
+	close(fd);
+	if (used < len) {
+		app_error(app, "cannot write %s", path);
+		goto out;
+	}
+
+	/* As git does: $EDITOR is shell words ("emacs -nw"), the file its
+	 * last argument. */
+	cmdline = xasprintf("%s \"$@\"", editor);
+	argv[0] = "sh";
+	argv[1] = "-c";
+	argv[2] = cmdline;
+	argv[3] = "sh";		/* $0 */
+	argv[4] = path;		/* $1 */
+	argv[5] = NULL;
+	def_prog_mode();
+	endwin();
+	/* While the editor has the terminal, ^C and ^\ are for it. */
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	if ((pid = fork()) == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		/* Only async-signal-safe calls in a threaded program's
+		 * child: everything was built before the fork. */
+		execv("/bin/sh", argv);
+		_exit(127);
+	}
+	fork_errno = errno;
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			continue;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	reset_prog_mode();
+	clearok(curscr, TRUE);
+	free(cmdline);
+	if (pid < 0) {
+		app_error(app, "cannot start the editor: %s",
+		    strerror(fork_errno));
+		goto out;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		app_error(app, "the editor (%s) failed; nothing was sent",
+		    editor);
+		goto out;
+	}
+
+	if ((fd = open(path, O_RDONLY)) < 0) {
+		app_error(app, "cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	buf = xmalloc(EDIT_MAX + 1);
+	used = 0;
+	while (used < EDIT_MAX && (n = read(fd, buf + used,
+	    EDIT_MAX - used)) > 0)
+		used += (size_t)n;
+	close(fd);
+	if (used == EDIT_MAX) {
+		app_error(app, "the text is over %d KiB", EDIT_MAX / 1024);
+		free(buf);
+		goto out;
+	}
+	buf[used] = '\0';
+	*out = buf;
+	rc = 0;
+out:
+	unlink(path);
+	free(path);
+	return rc;
+}
+
+/* The editor's text as a message: trailing newlines go (every editor
+ * adds one); only blanks counts as empty. */
+static bool
+trim_message(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s[strspn(s, " \t\r\n")] != '\0';
+}
+
+/* ---- conversations ------------------------------------------------------ */
+
+static int
+set_status(struct app *app, const char *status, int64_t until,
+    const char *verb, const char *when)
+{
+	const struct list_row *r = selected(app, PANE_CONVERSATIONS,
+	    "conversation");
+	char err[256];
+
+	if (r == NULL)
+		return -1;
+	if (conversation_set_status(app->ap, r->id, status, until, err,
+	    sizeof err) != 0)
+		return refused(app, err);
+	return queued(app, KIND_CONVERSATIONS, "%s conversation %lld%s", verb,
+	    (long long)r->id, when);
+}
+
+int
+cmd_resolve(struct app *app, int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	return set_status(app, "resolved", 0, "resolve", "");
+}
+
+int
+cmd_reopen(struct app *app, int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	return set_status(app, "open", 0, "reopen", "");
+}
+
+/* "30m", "2h", "3d", "1w", "tomorrow" (9:00), "next-week" (Monday
+ * 9:00), in local time.  0 or -1. */
+static int
+snooze_until(const char *s, time_t now, int64_t *until)
+{
+	static const struct { char unit; long long secs; } units[] = {
+		{ 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
+	};
+	struct tm tm;
+	long long n;
+	char *end;
+
+	if (strcmp(s, "tomorrow") == 0 || strcmp(s, "next-week") == 0) {
+		if (localtime_r(&now, &tm) == NULL)
+			return -1;
+		tm.tm_mday += s[0] == 't' ? 1 : (8 - tm.tm_wday) % 7 == 0 ? 7 :
+		    (8 - tm.tm_wday) % 7;
+		tm.tm_hour = 9;
+		tm.tm_min = tm.tm_sec = 0;
+		tm.tm_isdst = -1;
+		*until = (int64_t)mktime(&tm);
+		return *until > now ? 0 : -1;
+	}
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || n <= 0 || end[0] == '\0' ||
+	    end[1] != '\0')
+		return -1;
+	for (size_t i = 0; i < nitems(units); i++)
+		if (end[0] == units[i].unit) {
+			/* Ten years is long enough for any snooze. */
+			if (n > 3650LL * 86400 / units[i].secs)
+				return -1;
+			*until = (int64_t)now + n * units[i].secs;
+			return 0;
+		}
+	return -1;
+}
+
+int
+cmd_snooze(struct app *app, int argc, char **argv)
+{
+	time_t now = time(NULL);
+	char when[64] = "";
+	int64_t until;
+	struct tm tm;
+	time_t t;
+
+	if (argc < 2)
+		return ask_args(app, "snooze");
+	if (snooze_until(argv[1], now, &until) != 0) {
+		app_error(app, "snooze for 30m, 2h, 3d, 1w, or until tomorrow "
+		    "or next-week");
+		return -1;
+	}
+	t = (time_t)until;
+	if (localtime_r(&t, &tm) != NULL) {
+		memcpy(when, " until ", 8);
+		strftime(when + 7, sizeof when - 7, until - now < 6 * 86400 ?
+		    "%a %H:%M" : "%Y-%m-%d %H:%M", &tm);
+	}
+	return set_status(app, "snoozed", until, "snooze", when);
+}
+
+int
+cmd_priority(struct app *app, int argc, char **argv)
+{
+	const struct list_row *r;
+	char err[256];
+
+	if (argc < 2)
+		return ask_args(app, "priority");
+	if ((r = selected(app, PANE_CONVERSATIONS, "conversation")) == NULL)
+		return -1;
+	if (conversation_set_priority(app->ap, r->id, argv[1], err,
+	    sizeof err) != 0)
+		return refused(app, err);
+	return queued(app, KIND_CONVERSATIONS, "priority %s on conversation "
+	    "%lld", argv[1], (long long)r->id);
+}
+
+/* One integer from a query with one text parameter, or 0. */
+static int64_t
+lookup_id(sqlite3 *db, const char *sql, const char *arg)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (arg != NULL)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+/* USER as typed: "me" (who the server says we are), "none", an id, or
+ * an e-mail or name from the cache.  0 for none; -1 when unknown. */
+static int64_t
+parse_user(struct app *app, const char *s)
+{
+	char *end;
+	long long id;
+
+	if (strcmp(s, "none") == 0)
+		return 0;
+	if (strcmp(s, "me") == 0) {
+		id = lookup_id(app->db, "SELECT CAST(value AS INTEGER) FROM "
+		    "sync_state WHERE key = 'user_id'", NULL);
+		return id > 0 ? id : -1;
+	}
+	id = strtoll(s, &end, 10);
+	if (end != s && *end == '\0')
+		return id > 0 ? id : -1;
+	id = lookup_id(app->db, "SELECT id FROM users WHERE email = ?1 OR "
+	    "name = ?1 ORDER BY email = ?1 DESC LIMIT 1", s);
+	return id > 0 ? id : -1;
+}
+
+int
+cmd_assign(struct app *app, int argc, char **argv)
+{
+	const struct list_row *r;
+	char err[256];
+	int64_t who;
+
+	if (argc < 2)
+		return ask_args(app, "assign");
+	if ((r = selected(app, PANE_CONVERSATIONS, "conversation")) == NULL)
+		return -1;
+	if ((who = parse_user(app, argv[1])) < 0) {
+		app_error(app, strcmp(argv[1], "me") == 0 ? "who you are is "
+		    "not known until the first login" : "no user '%s' in the "
+		    "cache (an id, e-mail, name, me or none)", argv[1]);
+		return -1;
+	}
+	if (conversation_assign(app->ap, r->id, who, err, sizeof err) != 0)
+		return refused(app, err);
+	if (who == 0)
+		return queued(app, KIND_CONVERSATIONS, "unassign conversation "
+		    "%lld", (long long)r->id);
+	return queued(app, KIND_CONVERSATIONS, "assign conversation %lld to "
+	    "%s", (long long)r->id, argv[1]);
+}
+
+/* reply and note: the text as given, or written in $EDITOR. */
+static int
+send_message(struct app *app, int argc, char **argv, const char *kind)
+{
+	const struct list_row *r;
+	char err[256], *text = NULL;
+	int64_t id;
+	int rc;
+
+	if ((r = selected(app, PANE_CONVERSATIONS, "conversation")) == NULL)
+		return -1;
+	id = r->id;	/* r may not outlive the editor: a wake reloads */
+	if (argc < 2) {
+		if (edit_text(app, "", ".txt", &text) != 0)
+			return -1;
+		if (!trim_message(text)) {
+			free(text);
+			app_message(app, "empty %s: nothing sent",
+			    strcmp(kind, "text") == 0 ? "reply" : "note");
+			return 0;
+		}
+	}
+	rc = conversation_reply(app->ap, id, kind, text != NULL ? text :
+	    argv[1], err, sizeof err);
+	free(text);
+	if (rc != 0)
+		return refused(app, err);
+	return queued(app, KIND_CONVERSATIONS, "%s in conversation %lld",
+	    strcmp(kind, "text") == 0 ? "reply" : "note", (long long)id);
+}
+
+int
+cmd_reply(struct app *app, int argc, char **argv)
+{
+	return send_message(app, argc, argv, "text");
+}
+
+int
+cmd_note(struct app *app, int argc, char **argv)
+{
+	return send_message(app, argc, argv, "note");
+}
+
+int
+cmd_load_history(struct app *app, int argc, char **argv)
+{
+	const struct list_row *r;
+
+	(void)argc; (void)argv;
+	if ((r = selected(app, PANE_CONVERSATIONS, "conversation")) == NULL)
+		return -1;
+	if (app->sync == NULL) {
+		app_message(app, "no server: the cache holds all there is");
+		return 0;
+	}
+	sync_backfill(app->sync, r->id);
+	app_message(app, "loading older messages…");
+	return 0;
+}
+
+/* ---- invoices ----------------------------------------------------------- */
+
+int
+cmd_pay(struct app *app, int argc, char **argv)
+{
+	const struct list_row *r;
+	const char *currency, *method = argc > 2 ? argv[2] : "bank_transfer";
+	char err[256], amount[64];
+	int64_t minor;
+
+	if (argc < 2)
+		return ask_args(app, "pay");
+	if ((r = selected(app, PANE_INVOICES, "invoice")) == NULL)
+		return -1;
+	currency = row_cell(r, I_CURRENCY);
+	/* "due" pays what is left, as the due column shows it. */
+	if (strcmp(argv[1], "due") == 0)
+		minor = strtoll(row_cell(r, I_DUE), NULL, 10);
+	else if (money_parse(argv[1], currency, &minor) != 0) {
+		app_error(app, "'%s' is not an amount in %s (e.g. 120.50, or "
+		    "due for all of it)", argv[1], currency);
+		return -1;
+	}
+	if (invoice_record_payment(app->ap, r->id, minor, method,
+	    argc > 3 ? argv[3] : NULL, err, sizeof err) != 0)
+		return refused(app, err);
+	money_format(amount, sizeof amount, minor, currency);
+	return queued(app, KIND_INVOICES, "payment of %s on %s", amount,
+	    row_cell(r, I_NUMBER));
+}
+
+/* ---- knowledge base ----------------------------------------------------- */
+
+static int
+set_cell(struct app *app, int64_t row, const char *column, const char *text)
+{
+	char err[256];
+
+	if (kb_row_set_cell(app->ap, row, column, text, err, sizeof err) != 0)
+		return refused(app, err);
+	return queued(app, KIND_KB, "set %s of row %lld", column,
+	    (long long)row);
+}
+
+int
+cmd_edit_cell(struct app *app, int argc, char **argv)
+{
+	const char *column, *text;
+	char label[160];
+	int64_t row;
+
+	if (kb_pane_cell(app, &row, &column, &text) != 0) {
+		app_error(app, "open a table (Enter) and pick a cell first");
+		return -1;
+	}
+	if (argc > 1)
+		/* "" is how an empty value is typed on the command line. */
+		return set_cell(app, row, column, strcmp(argv[1], "\"\"") ==
+		    0 ? "" : argv[1]);
+
+	app->edit_row = row;
+	snprintf(app->edit_column, sizeof app->edit_column, "%s", column);
+	if (mbstowcs(NULL, text, 0) >= PROMPT_MAX) {
+		/* Too long for the line editor: the whole text in $EDITOR. */
+		char *edited;
+		int rc;
+
+		if (edit_text(app, text, ".txt", &edited) != 0)
+			return -1;
+		trim_message(edited);
+		rc = strcmp(edited, text) == 0 ? 0 : set_cell(app, row,
+		    app->edit_column, edited);
+		free(edited);
+		return rc;
+	}
+	snprintf(label, sizeof label, "%s: ", column);
+	app_ask(app, ASK_CELL, label, text);
+	return 0;
+}
+
+void
+act_cell_entered(struct app *app, const char *text)
+{
+	set_cell(app, app->edit_row, app->edit_column, text);
+}
+
+/* ---- login -------------------------------------------------------------- */
+
+void
+act_ask_password(struct app *app)
+{
+	char label[160];
+
+	snprintf(label, sizeof label, "Password for %s: ", app->user);
+	/* After a refusal, the server's reason; the typing stays unseen. */
+	app_ask(app, ASK_PASSWORD, label, NULL);
+	snprintf(app->prompt.hint, sizeof app->prompt.hint, "%.200s",
+	    app->login_tried && app->status.error[0] != '\0' ?
+	    app->status.error : "(hidden; Enter logs in, Esc skips)");
+}
+
+void
+act_password_entered(struct app *app, char *password)
+{
+	if (password[0] == '\0') {
+		app_message(app, "no password given; :login to try again");
+		app->login_dismissed = true;
+		return;
+	}
+	sync_password(app->sync, password);
+	explicit_bzero(password, strlen(password));
+	app->login_tried = true;
+	/* The engine says "connecting" at once; no frame shows a stale
+	 * "login needed" that would reopen the prompt. */
+	sync_get_status(app->sync, &app->status);
+	app_message(app, "logging in as %s…", app->user);
+}
+
+int
+cmd_login(struct app *app, int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	if (app->sync == NULL) {
+		app_error(app, "no server to log in to (%s)",
+		    app->no_sync_reason != NULL ? app->no_sync_reason :
+		    "none configured");
+		return -1;
+	}
+	sync_get_status(app->sync, &app->status);
+	/* A password nobody asked for would sit in the engine unused. */
+	if (app->status.conn != SYNC_AUTH_NEEDED) {
+		app_message(app, "no login needed: the session is valid");
+		return 0;
+	}
+	app->login_dismissed = false;
+	act_ask_password(app);
+	return 0;
+}
+
+int
+cmd_sync(struct app *app, int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	if (app->sync == NULL) {
+		app_error(app, "no server to sync with");
+		return -1;
+	}
+	sync_poke(app->sync);
+	app_message(app, "syncing now…");
+	return 0;
+}
+
+/* ---- sync problems ------------------------------------------------------ */
+
+int
+cmd_problems(struct app *app, int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	app->help = false;
+	app->problems = true;
+	problems_reload(app);
+	return 0;
+}
+
+int
+cmd_close(struct app *app, int argc, char **argv)
+{
+	(void)argc; (void)argv;
+	app->problems = false;
+	return 0;
+}
+
+/* The selected problem, read whole from the outbox.  0, or -1 after
+ * saying why. */
+static int
+selected_problem(struct app *app, struct outbox_entry *e)
+{
+	const struct list_row *r = listwin_selected(&app->problem_list.win);
+
+	if (r == NULL) {
+		app_error(app, "no sync problem selected");
+		return -1;
+	}
+	if (outbox_get(app->db, r->id, e) != 1) {
+		app_error(app, "sync problem %lld is gone", (long long)r->id);
+		problems_reload(app);
+		return -1;
+	}
+	return 0;
+}
+
+/* After the outbox changed from here. */
+static void
+problem_settled(struct app *app, const char *ref_type, const char *fmt,
+    const char *summary)
+{
+	app_reload_kinds(app, KIND_OUTBOX | apply_type_kind(ref_type));
+	if (app->sync != NULL)
+		sync_poke(app->sync);
+	app_message(app, fmt, summary);
+}
+
+int
+cmd_retry(struct app *app, int argc, char **argv)
+{
+	struct outbox_entry e;
+	char err[256];
+	int rc;
+
+	(void)argc; (void)argv;
+	if (selected_problem(app, &e) != 0)
+		return -1;
+	if ((rc = outbox_retry(app->ap, e.id, err, sizeof err)) != 0)
+		app_error(app, "%s", err);
+	else
+		problem_settled(app, e.ref_type, "queued again: %s",
+		    e.summary != NULL ? e.summary : e.path);
+	outbox_entry_free(&e);
+	return rc;
+}
+
+int
+cmd_edit_request(struct app *app, int argc, char **argv)
+{
+	struct outbox_entry e;
+	char err[256], *before, *after = NULL;
+	cJSON *j;
+	int rc = -1;
+
+	(void)argc; (void)argv;
+	if (selected_problem(app, &e) != 0)
+		return -1;
+	/* Pretty-printed, so a person can find the field to change. */
+	j = e.body != NULL ? cJSON_Parse(e.body) : NULL;
+	if (j != NULL) {
+		char *pretty = cJSON_Print(j);
+
+		before = xstrdup(pretty);
+		cJSON_free(pretty);
+	} else
+		before = xstrdup(e.body != NULL ? e.body : "{}");
+	cJSON_Delete(j);
+	if (edit_text(app, before, ".json", &after) != 0)
+		goto out;
+	trim_message(after);
+	/* Sent compact, as the actions write their bodies. */
+	if ((j = cJSON_Parse(after)) != NULL && cJSON_IsObject(j)) {
+		char *compact = cJSON_PrintUnformatted(j);
+
+		free(after);
+		after = xstrdup(compact);
+		cJSON_free(compact);
+	}
+	cJSON_Delete(j);
+	if (strcmp(after, before) == 0 || (e.body != NULL &&
+	    strcmp(after, e.body) == 0)) {
+		app_message(app, "request unchanged; r sends it again as it "
+		    "was");
+		rc = 0;
+	} else if ((rc = outbox_edit(app->ap, e.id, after, err,
+	    sizeof err)) != 0)
+		app_error(app, "%s", err);
+	else
+		problem_settled(app, e.ref_type, "edited and queued again: %s",
+		    e.summary != NULL ? e.summary : e.path);
+out:
+	free(before);
+	free(after);
+	outbox_entry_free(&e);
+	return rc;
+}
+
+static int
+discard_now(struct app *app, int64_t id)
+{
+	struct outbox_entry e;
+	char err[256];
+	int rc;
+
+	if (outbox_get(app->db, id, &e) != 1) {
+		app_error(app, "sync problem %lld is gone", (long long)id);
+		problems_reload(app);
+		return -1;
+	}
+	if ((rc = outbox_discard(app->db, id, err, sizeof err)) != 0)
+		app_error(app, "%s", err);
+	else
+		problem_settled(app, e.ref_type, "discarded: %s",
+		    e.summary != NULL ? e.summary : e.path);
+	outbox_entry_free(&e);
+	return rc;
+}
+
+int
+cmd_discard(struct app *app, int argc, char **argv)
+{
+	struct outbox_entry e;
+
+	(void)argc; (void)argv;
+	if (selected_problem(app, &e) != 0)
+		return -1;
+	app_confirm(app, discard_now, e.id, "Discard \"%s\"? The change is "
+	    "lost. (y/n)", e.summary != NULL ? e.summary : e.path);
+	outbox_entry_free(&e);
+	return 0;
+}
