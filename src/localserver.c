@@ -3,7 +3,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +14,6 @@
 
 #include "localserver.h"
 #include "util.h"
-
-extern char **environ;
 
 /* mktd built beside mkt is the one that speaks its contract. */
 static char *
@@ -89,12 +87,35 @@ read_url(int fd)
 	}
 }
 
+/* fork and exec rather than posix_spawn, for one thing only the child
+ * can ask: to be stopped when mkt dies, even by SIGKILL, so a crashed
+ * demo never leaves a server behind.  Called before any thread starts. */
+static pid_t
+spawn(char **argv, const int out[2], const char *log)
+{
+	pid_t parent = getpid(), pid = fork();
+	int fd;
+
+	if (pid != 0)
+		return pid;
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+		_exit(127);
+	dup2(out[1], STDOUT_FILENO);
+	close(out[0]);
+	close(out[1]);
+	if ((fd = open("/dev/null", O_RDONLY)) >= 0)
+		dup2(fd, STDIN_FILENO);
+	if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0)
+		dup2(fd, STDERR_FILENO);
+	execvp(argv[0], argv);
+	_exit(127);
+}
+
 int
 localserver_start(struct localserver *ls, char *err, size_t errlen)
 {
 	const char *tmp = getenv("TMPDIR");
 	char *mktd = find_mktd(), *db, *log;
-	posix_spawn_file_actions_t fa;
 	int out[2];
 	char *argv[8];
 	int rc;
@@ -118,14 +139,6 @@ localserver_start(struct localserver *ls, char *err, size_t errlen)
 		rc = -1;
 		goto done;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addclose(&fa, out[0]);
-	posix_spawn_file_actions_addclose(&fa, out[1]);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
-	    O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log,
-	    O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	argv[0] = mktd;
 	argv[1] = "--listen";
 	argv[2] = "127.0.0.1:0";
@@ -133,16 +146,16 @@ localserver_start(struct localserver *ls, char *err, size_t errlen)
 	argv[4] = db;
 	argv[5] = "--demo";
 	argv[6] = NULL;
-	rc = posix_spawnp(&ls->pid, mktd, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(out[1]);
-	if (rc != 0) {
-		snprintf(err, errlen, "cannot run %s: %s", mktd, strerror(rc));
+	if ((ls->pid = spawn(argv, out, log)) < 0) {
+		snprintf(err, errlen, "cannot run %s: %s", mktd,
+		    strerror(errno));
 		close(out[0]);
+		close(out[1]);
 		ls->pid = 0;
 		rc = -1;
 		goto done;
 	}
+	close(out[1]);
 	ls->url = read_url(out[0]);
 	close(out[0]);
 	if (ls->url == NULL) {

@@ -862,21 +862,6 @@ sync_free(struct syncer *s)
 	free(s);
 }
 
-enum sync_result
-sync_login(struct syncer *s, const char *password, char *err, size_t errlen)
-{
-	switch (login(s, password, err, errlen)) {
-	case STEP_OK:
-		return SYNC_OK;
-	case STEP_AUTH:
-		return SYNC_EAUTH;
-	case STEP_CACHE:
-		return SYNC_ECACHE;
-	default:
-		return SYNC_ENET;
-	}
-}
-
 static enum sync_result
 result_of(enum step st)
 {
@@ -890,6 +875,12 @@ result_of(enum step st)
 	default:
 		return SYNC_ENET;
 	}
+}
+
+enum sync_result
+sync_login(struct syncer *s, const char *password, char *err, size_t errlen)
+{
+	return result_of(login(s, password, err, errlen));
 }
 
 /* Headless: a few tries with backoff on transient failures, then the
