@@ -24,7 +24,6 @@ struct child {
 	const char	*parent;	/* column holding the owner's id */
 	const char	*scalar;	/* an array of strings: their column */
 	const char	*order;		/* as the server's embed_* sorts them */
-	const char	*after;		/* run with ?1 = owner id once replaced */
 };
 
 /* Rows deleted with their owner that are not embedded in it. */
@@ -34,24 +33,17 @@ struct owned {
 };
 
 static const struct child order_lines = {
-	"lines", "order_lines", "order_id", NULL, "\"id\"", NULL
+	"lines", "order_lines", "order_id", NULL, "\"id\""
 };
-/* The cache's invoice_lines_fts_ad trigger sets the index's lines to
- * NULL when an invoice's last line goes (group_concat of nothing), and
- * NULL || ' ' || description stays NULL: after replacing the lines the
- * column is rebuilt from what is there. */
 static const struct child invoice_lines = {
-	"lines", "invoice_lines", "invoice_id", NULL, "\"position\", \"id\"",
-	"UPDATE invoices_fts SET lines = (SELECT ifnull(group_concat("
-	"description, ' '), '') FROM (SELECT description FROM invoice_lines "
-	"WHERE invoice_id = ?1 ORDER BY position, id)) WHERE rowid = ?1"
+	"lines", "invoice_lines", "invoice_id", NULL, "\"position\", \"id\""
 };
 static const struct child conversation_labels = {
 	"labels", "conversation_labels", "conversation_id", "label",
-	"\"label\"", NULL
+	"\"label\""
 };
 static const struct child kb_columns = {
-	"columns", "kb_columns", "table_id", NULL, "\"position\"", NULL
+	"columns", "kb_columns", "table_id", NULL, "\"position\""
 };
 
 static const struct owned conversation_owns[] = {
@@ -770,7 +762,6 @@ replace_children(struct applier *a, const struct child *c,
 {
 	const struct tinfo *ti;
 	const cJSON *el;
-	sqlite3_stmt *st;
 
 	if ((ti = table_info(a, c->table, err, errlen)) == NULL ||
 	    delete_where(a, c->table, c->parent, owner, NULL, err,
@@ -779,13 +770,6 @@ replace_children(struct applier *a, const struct child *c,
 	cJSON_ArrayForEach(el, arr)
 		if (insert_child(a, c, ti, el, owner, err, errlen) != 0)
 			return -1;
-	if (c->after != NULL) {
-		if ((st = stmt(a, c->after, err, errlen)) == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 1, owner);
-		if (run(a, st, err, errlen) != 0)
-			return -1;
-	}
 	return 0;
 }
 
