@@ -2,7 +2,6 @@
  * the outbox entry and make the change the server is expected to make.
  * The server stays the judge; the optimistic change only has to be
  * close enough that the screen does not lie for long. */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "kb.h"
 #include "money.h"
 #include "outbox.h"
+#include "store.h"
 #include "util.h"
 
 static bool
@@ -24,35 +24,6 @@ one_of(const char *s, const char *const *allowed)
 		if (strcmp(s, *allowed) == 0)
 			return true;
 	return false;
-}
-
-/* Runs sql with the given int64 and text parameters ("i" and "t" in
- * kinds), for the optimistic changes. */
-static int
-exec_bound(sqlite3 *db, const char *sql, const char *kinds, ...)
-{
-	sqlite3_stmt *st;
-	va_list ap;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	va_start(ap, kinds);
-	for (int i = 0; kinds[i] != '\0'; i++) {
-		if (kinds[i] == 'i')
-			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-		else {
-			const char *s = va_arg(ap, const char *);
-
-			if (s != NULL)
-				sqlite3_bind_text(st, i + 1, s, -1,
-				    SQLITE_TRANSIENT);
-		}
-	}
-	va_end(ap);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(st);
-	return rc;
 }
 
 /* The cached row as JSON, or NULL with "no such …" in err. */
@@ -84,39 +55,33 @@ row_text(const cJSON *row, const char *field)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-/* The common shape: append the entry, make the change, commit; on any
- * failure nothing stays.  change runs after the entry is appended. */
+/* The common shape, in one transaction: the row the action creates, if
+ * any (create, under a fresh temporary id), the outbox entry, then the
+ * change to the existing row; on any failure nothing stays. */
 static int
-act(struct applier *ap, const struct outbox_action *a,
+run_action(struct applier *ap, const struct outbox_action *action,
+    int (*create)(sqlite3 *, int64_t, const void *),
     int (*change)(sqlite3 *, const void *), const void *arg, char *err,
     size_t errlen)
 {
 	sqlite3 *db = applier_db(ap);
+	struct outbox_action a = *action;
 
-	if (outbox_append(ap, a, err, errlen) != 0)
+	if (store_begin(db, err, errlen) != 0)
 		return -1;
-	if (change != NULL && change(db, arg) != 0) {
-		snprintf(err, errlen, "cannot write the cache: %s",
-		    sqlite3_errmsg(db));
-		return -1;
-	}
-	return 0;
-}
-
-static int
-run_action(struct applier *ap, const struct outbox_action *a,
-    int (*change)(sqlite3 *, const void *), const void *arg, char *err,
-    size_t errlen)
-{
-	sqlite3 *db = applier_db(ap);
-
-	if (outbox_begin(db, err, errlen) != 0)
-		return -1;
-	if (act(ap, a, change, arg, err, errlen) != 0) {
-		outbox_rollback(db);
-		return -1;
-	}
-	return outbox_commit(db, err, errlen);
+	if (create != NULL && ((a.temp_id = outbox_temp_id(db)) == 0 ||
+	    create(db, a.temp_id, arg) != 0))
+		goto cannot_write;
+	if (outbox_append(ap, &a, err, errlen) != 0)
+		goto fail;
+	if (change(db, arg) != 0)
+		goto cannot_write;
+	return store_commit(db, err, errlen);
+cannot_write:
+	snprintf(err, errlen, "cannot write the cache: %s", sqlite3_errmsg(db));
+fail:
+	store_rollback(db);
+	return -1;
 }
 
 /* ---- conversations ------------------------------------------------------ */
@@ -132,10 +97,10 @@ change_status(sqlite3 *db, const void *arg)
 	const struct status_change *c = arg;
 
 	if (c->snoozed_until > 0)
-		return exec_bound(db, "UPDATE conversations SET status = ?, "
+		return store_run(db, "UPDATE conversations SET status = ?, "
 		    "snoozed_until = ? WHERE id = ?", "tii", c->status,
 		    c->snoozed_until, c->id);
-	return exec_bound(db, "UPDATE conversations SET status = ?, "
+	return store_run(db, "UPDATE conversations SET status = ?, "
 	    "snoozed_until = NULL WHERE id = ?", "ti", c->status, c->id);
 }
 
@@ -184,7 +149,8 @@ conversation_set_status(struct applier *ap, int64_t id, const char *status,
 	 * version, and "resolve" means the same whatever arrived. */
 	rc = run_action(ap, &(struct outbox_action){ .method = "POST",
 	    .path = path, .body = body, .ref_type = "conversation",
-	    .ref_id = id, .summary = summary }, change_status, &c, err, errlen);
+	    .ref_id = id, .summary = summary }, NULL, change_status, &c, err,
+	    errlen);
 	cJSON_free(body);
 	return rc;
 }
@@ -201,10 +167,10 @@ change_field(sqlite3 *db, const void *arg)
 	const struct field_change *c = arg;
 
 	if (c->text != NULL)
-		return exec_bound(db, c->sql, "ti", c->text, c->id);
+		return store_run(db, c->sql, "ti", c->text, c->id);
 	if (c->value == 0)
-		return exec_bound(db, c->sql, "ti", (const char *)NULL, c->id);
-	return exec_bound(db, c->sql, "ii", c->value, c->id);
+		return store_run(db, c->sql, "ti", (const char *)NULL, c->id);
+	return store_run(db, c->sql, "ii", c->value, c->id);
 }
 
 /* A conversation action whose body is one field. */
@@ -229,7 +195,8 @@ conversation_field(struct applier *ap, int64_t id, const char *endpoint,
 	    (long long)id, endpoint);
 	rc = run_action(ap, &(struct outbox_action){ .method = "POST",
 	    .path = path, .body = body, .ref_type = "conversation",
-	    .ref_id = id, .summary = summary }, change_field, c, err, errlen);
+	    .ref_id = id, .summary = summary }, NULL, change_field, c, err,
+	    errlen);
 	cJSON_free(body);
 	return rc;
 }
@@ -306,9 +273,22 @@ me(sqlite3 *db)
 }
 
 struct reply {
-	int64_t		 conv, temp, author, now;
+	int64_t		 conv, author, now;
 	const char	*kind, *body;
 };
+
+/* The message exists locally at once, marked as sending. */
+static int
+create_message(sqlite3 *db, int64_t temp, const void *arg)
+{
+	const struct reply *r = arg;
+
+	return store_run(db, "INSERT INTO messages(id, conversation_id, "
+	    "direction, kind, author_kind, author_id, body, delivery, pending, "
+	    "created_at) VALUES (?, ?, 'out', ?, 'user', nullif(?, 0), ?, "
+	    "CASE WHEN ? = 'text' THEN 'sending' END, 1, ?)", "iititti", temp,
+	    r->conv, r->kind, r->author, r->body, r->kind, r->now);
+}
 
 /* What the server does to the conversation (see POST .../messages in
  * the contract): a reply answers the customer, a note answers nobody. */
@@ -318,7 +298,7 @@ change_after_reply(sqlite3 *db, const void *arg)
 	const struct reply *r = arg;
 	bool text = strcmp(r->kind, "text") == 0;
 
-	return exec_bound(db, text ?
+	return store_run(db, text ?
 	    "UPDATE conversations SET last_activity_at = ?, "
 	    "last_message_preview = substr(trim(?), 1, 120), unread_count = 0, "
 	    "waiting_since = NULL, handler = 'human', handoff_requested = 0 "
@@ -332,11 +312,11 @@ int
 conversation_reply(struct applier *ap, int64_t id, const char *kind,
     const char *body, char *err, size_t errlen)
 {
-	sqlite3 *db = applier_db(ap);
-	struct reply r = { id, 0, me(db), (int64_t)time(NULL), kind, body };
+	struct reply r = { id, me(applier_db(ap)), (int64_t)time(NULL), kind,
+	    body };
 	char path[96], summary[96], *json;
 	cJSON *row, *b;
-	int rc = -1;
+	int rc;
 
 	if (strcmp(kind, "text") != 0 && strcmp(kind, "note") != 0) {
 		snprintf(err, errlen, "a message is a text or a note");
@@ -359,30 +339,10 @@ conversation_reply(struct applier *ap, int64_t id, const char *kind,
 	    (long long)id);
 	snprintf(summary, sizeof summary, "%s in conversation %lld",
 	    strcmp(kind, "text") == 0 ? "reply" : "note", (long long)id);
-
-	if (outbox_begin(db, err, errlen) != 0)
-		goto out;
-	r.temp = outbox_temp_id(db);
-	/* The message exists locally at once, marked as sending. */
-	if (r.temp == 0 || exec_bound(db, "INSERT INTO messages(id, "
-	    "conversation_id, direction, kind, author_kind, author_id, body, "
-	    "delivery, pending, created_at) VALUES (?, ?, 'out', ?, 'user', "
-	    "nullif(?, 0), ?, CASE WHEN ? = 'text' THEN 'sending' END, 1, ?)",
-	    "iititti", r.temp, id, kind, r.author, body, kind, r.now) != 0) {
-		snprintf(err, errlen, "cannot write the cache: %s",
-		    sqlite3_errmsg(db));
-		outbox_rollback(db);
-		goto out;
-	}
-	if (act(ap, &(struct outbox_action){ .method = "POST", .path = path,
-	    .body = json, .ref_type = "conversation", .ref_id = id,
-	    .temp_type = "message", .temp_id = r.temp, .summary = summary },
-	    change_after_reply, &r, err, errlen) != 0) {
-		outbox_rollback(db);
-		goto out;
-	}
-	rc = outbox_commit(db, err, errlen);
-out:
+	rc = run_action(ap, &(struct outbox_action){ .method = "POST",
+	    .path = path, .body = json, .ref_type = "conversation",
+	    .ref_id = id, .temp_type = "message", .summary = summary },
+	    create_message, change_after_reply, &r, err, errlen);
 	cJSON_free(json);
 	return rc;
 }
@@ -390,16 +350,28 @@ out:
 /* ---- invoices ----------------------------------------------------------- */
 
 struct payment {
-	int64_t		 invoice, temp, amount, now;
+	int64_t		 invoice, amount, now;
 	const char	*currency, *method, *reference;
 };
+
+static int
+create_payment(sqlite3 *db, int64_t temp, const void *arg)
+{
+	const struct payment *p = arg;
+
+	return store_run(db, "INSERT INTO payments(id, invoice_id, "
+	    "amount_minor, currency, method, reference, paid_at, pending, "
+	    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)", "iiitttii", temp,
+	    p->invoice, p->amount, p->currency, p->method, p->reference,
+	    p->now, p->now);
+}
 
 static int
 change_after_payment(sqlite3 *db, const void *arg)
 {
 	const struct payment *p = arg;
 
-	return exec_bound(db, "UPDATE invoices SET amount_paid_minor = "
+	return store_run(db, "UPDATE invoices SET amount_paid_minor = "
 	    "amount_paid_minor + ?1, amount_due_minor = amount_due_minor - ?1, "
 	    "status = CASE WHEN amount_due_minor - ?1 = 0 THEN 'paid' ELSE "
 	    "status END WHERE id = ?2", "ii", p->amount, p->invoice);
@@ -411,8 +383,7 @@ invoice_record_payment(struct applier *ap, int64_t id, int64_t amount_minor,
 {
 	static const char *const methods[] = { "bank_transfer", "cash", "card",
 	    "mobile_wallet", "installments", NULL };
-	sqlite3 *db = applier_db(ap);
-	struct payment p = { id, 0, amount_minor, (int64_t)time(NULL), NULL,
+	struct payment p = { id, amount_minor, (int64_t)time(NULL), NULL,
 	    method, reference };
 	char path[96], summary[160], amount[64], *json = NULL, *cur = NULL;
 	const char *status;
@@ -457,31 +428,13 @@ invoice_record_payment(struct applier *ap, int64_t id, int64_t amount_minor,
 	money_format(amount, sizeof amount, amount_minor, cur);
 	snprintf(summary, sizeof summary, "payment of %s on invoice %s",
 	    amount, row_text(row, "number"));
-
-	if (outbox_begin(db, err, errlen) != 0)
-		goto out;
-	p.temp = outbox_temp_id(db);
-	if (p.temp == 0 || exec_bound(db, "INSERT INTO payments(id, "
-	    "invoice_id, amount_minor, currency, method, reference, paid_at, "
-	    "pending, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
-	    "iiitttii", p.temp, id, amount_minor, cur, method, reference,
-	    p.now, p.now) != 0) {
-		snprintf(err, errlen, "cannot write the cache: %s",
-		    sqlite3_errmsg(db));
-		outbox_rollback(db);
-		goto out;
-	}
 	/* If-Match: a payment is judged against the amount due, which
 	 * another payment may have changed. */
-	if (act(ap, &(struct outbox_action){ .method = "POST", .path = path,
-	    .body = json, .if_match = version, .ref_type = "invoice",
-	    .ref_id = id, .temp_type = "payment", .temp_id = p.temp,
-	    .summary = summary }, change_after_payment, &p, err,
-	    errlen) != 0) {
-		outbox_rollback(db);
-		goto out;
-	}
-	rc = outbox_commit(db, err, errlen);
+	rc = run_action(ap, &(struct outbox_action){ .method = "POST",
+	    .path = path, .body = json, .if_match = version,
+	    .ref_type = "invoice", .ref_id = id, .temp_type = "payment",
+	    .summary = summary }, create_payment, change_after_payment, &p,
+	    err, errlen);
 out:
 	cJSON_Delete(row);
 	cJSON_free(json);
@@ -501,7 +454,7 @@ change_cells(sqlite3 *db, const void *arg)
 {
 	const struct cells_change *c = arg;
 
-	return exec_bound(db, "UPDATE kb_rows SET cells = ? WHERE id = ?",
+	return store_run(db, "UPDATE kb_rows SET cells = ? WHERE id = ?",
 	    "ti", c->cells, c->id);
 }
 
@@ -570,7 +523,7 @@ kb_row_set_cell(struct applier *ap, int64_t row_id, const char *column,
 	rc = run_action(ap, &(struct outbox_action){ .method = "PATCH",
 	    .path = path, .body = json, .if_match = row_int(row, "version"),
 	    .ref_type = "kb_row", .ref_id = row_id, .summary = summary },
-	    change_cells, &c, err, errlen);
+	    NULL, change_cells, &c, err, errlen);
 out:
 	kb_schema_free(&schema);
 	cJSON_Delete(row);

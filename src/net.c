@@ -17,7 +17,6 @@ struct net {
 	CURLM		*multi;
 	CURL		*easy;
 	char		*base_url;
-	struct net_traffic traffic;
 	atomic_bool	 woken;		/* net_wakeup() since the last check */
 	atomic_bool	 cancelled;	/* net_cancel(): end everything */
 };
@@ -126,12 +125,6 @@ net_cancel(struct net *n)
 }
 
 void
-net_traffic(const struct net *n, struct net_traffic *out)
-{
-	*out = n->traffic;
-}
-
-void
 net_reply_free(struct net_reply *r)
 {
 	free(r->body);
@@ -169,21 +162,6 @@ request_headers(const struct net_request *req)
 		h = curl_slist_append(h, line);
 	}
 	return h;
-}
-
-static void
-count_traffic(struct net *n)
-{
-	curl_off_t down = 0, up = 0;
-	long hdr = 0, reqsize = 0;
-
-	curl_easy_getinfo(n->easy, CURLINFO_SIZE_DOWNLOAD_T, &down);
-	curl_easy_getinfo(n->easy, CURLINFO_SIZE_UPLOAD_T, &up);
-	curl_easy_getinfo(n->easy, CURLINFO_HEADER_SIZE, &hdr);
-	curl_easy_getinfo(n->easy, CURLINFO_REQUEST_SIZE, &reqsize);
-	n->traffic.received += (uint64_t)down + (uint64_t)hdr;
-	n->traffic.sent += (uint64_t)up + (uint64_t)reqsize;
-	n->traffic.requests++;
 }
 
 /* Runs the transfer through the multi handle so that net_wakeup() can
@@ -261,7 +239,6 @@ net_send(struct net *n, const struct net_request *req,
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, reply->error);
 
 	how = perform(n, req->interruptible, &rc);
-	count_traffic(n);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hdrs);

@@ -49,13 +49,6 @@ struct net_reply {
 	char		 error[256];	/* why, on NET_TRANSPORT */
 };
 
-/* Bytes on the wire since net_new(), headers included, as sent and
- * received (compressed). */
-struct net_traffic {
-	uint64_t	 sent, received;
-	uint64_t	 requests;
-};
-
 /* Once per process, before any thread starts. */
 int	 net_global_init(void);
 void	 net_global_cleanup(void);
@@ -75,7 +68,5 @@ void	 net_wakeup(struct net *n);
 /* Thread-safe: ends the current and every later net_send() at once,
  * interruptible or not (for shutting down). */
 void	 net_cancel(struct net *n);
-
-void	 net_traffic(const struct net *n, struct net_traffic *out);
 
 #endif

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "outbox.h"
+#include "store.h"
 #include "util.h"
 
 #define UNACKED	"(state = 'queued' OR state = 'inflight')"
@@ -29,74 +30,17 @@ prepare(sqlite3 *db, const char *sql)
 	return st;
 }
 
-static int
-step_done(sqlite3_stmt *st)
-{
-	int rc = st != NULL && sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static void
-bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s != NULL)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
-
-static long long
-count(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = prepare(db, sql);
-	long long n = -1;
-
-	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 long long
 outbox_pending(sqlite3 *db)
 {
-	return count(db, "SELECT count(*) FROM outbox WHERE " UNACKED);
+	return store_scalar(db, "SELECT count(*) FROM outbox WHERE " UNACKED);
 }
 
 long long
 outbox_problems(sqlite3 *db)
 {
-	return count(db, "SELECT count(*) FROM outbox WHERE "
+	return store_scalar(db, "SELECT count(*) FROM outbox WHERE "
 	    "state = 'rejected'");
-}
-
-int
-outbox_begin(sqlite3 *db, char *err, size_t errlen)
-{
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return fail(db, err, errlen, "cannot write the cache");
-	return 0;
-}
-
-int
-outbox_commit(sqlite3 *db, char *err, size_t errlen)
-{
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		fail(db, err, errlen, "cannot write the cache");
-		outbox_rollback(db);
-		return -1;
-	}
-	return 0;
-}
-
-void
-outbox_rollback(sqlite3 *db)
-{
-	if (!sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /* 128 random bits as hex: unique without coordination, so a key made
@@ -160,7 +104,6 @@ outbox_append(struct applier *ap, const struct outbox_action *a, char *err,
     size_t errlen)
 {
 	sqlite3 *db = applier_db(ap);
-	sqlite3_stmt *st;
 	char key[33], *undo = NULL;
 	int rc;
 
@@ -182,28 +125,15 @@ outbox_append(struct applier *ap, const struct outbox_action *a, char *err,
 		undo = cJSON_PrintUnformatted(row);
 		cJSON_Delete(row);
 	}
-	st = prepare(db, "INSERT INTO outbox(idem_key, method, path, body, "
+	/* No If-Match is NULL, as is the temp_id of an action that
+	 * created no row. */
+	rc = store_run(db, "INSERT INTO outbox(idem_key, method, path, body, "
 	    "if_match, ref_type, ref_id, temp_type, temp_id, undo, summary, "
-	    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-	if (st == NULL) {
-		free(undo);
-		return fail(db, err, errlen, "outbox");
-	}
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, a->method, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, a->path, -1, SQLITE_STATIC);
-	bind_text_or_null(st, 4, a->body);
-	if (a->if_match > 0)
-		sqlite3_bind_int64(st, 5, a->if_match);
-	sqlite3_bind_text(st, 6, a->ref_type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, a->ref_id);
-	bind_text_or_null(st, 8, a->temp_type);
-	if (a->temp_type != NULL)
-		sqlite3_bind_int64(st, 9, a->temp_id);
-	bind_text_or_null(st, 10, undo);
-	bind_text_or_null(st, 11, a->summary);
-	sqlite3_bind_int64(st, 12, (sqlite3_int64)time(NULL));
-	rc = step_done(st);
+	    "created_at) VALUES (?1, ?2, ?3, ?4, CASE WHEN ?5 > 0 THEN ?5 END, "
+	    "?6, ?7, ?8, CASE WHEN ?8 IS NOT NULL THEN ?9 END, ?10, ?11, ?12)",
+	    "tttti" "tit" "itti", key, a->method, a->path, a->body,
+	    a->if_match, a->ref_type, a->ref_id, a->temp_type, a->temp_id,
+	    undo, a->summary, (int64_t)time(NULL));
 	free(undo);
 	if (rc != 0 || apply_recount_pending(ap, a->ref_type, a->ref_id) != 0)
 		return fail(db, err, errlen, "outbox");
@@ -299,43 +229,24 @@ outbox_entry_free(struct outbox_entry *e)
 int
 outbox_mark_sent(sqlite3 *db, int64_t id)
 {
-	sqlite3_stmt *st = prepare(db, "UPDATE outbox SET state = "
-	    "'inflight', attempts = attempts + 1 WHERE id = ?");
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	return step_done(st);
+	return store_run(db, "UPDATE outbox SET state = 'inflight', "
+	    "attempts = attempts + 1 WHERE id = ?", "i", id);
 }
 
 int
 outbox_note_failure(sqlite3 *db, int64_t id, int status, const char *why)
 {
-	sqlite3_stmt *st = prepare(db, "UPDATE outbox SET status = ?, "
-	    "last_error = ? WHERE id = ?");
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int(st, 1, status);
-	sqlite3_bind_text(st, 2, why, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, id);
-	return step_done(st);
+	return store_run(db, "UPDATE outbox SET status = ?, last_error = ? "
+	    "WHERE id = ?", "iti", (int64_t)status, why, id);
 }
 
 static int
 set_state(sqlite3 *db, int64_t id, const char *state, int status,
     const char *why)
 {
-	sqlite3_stmt *st = prepare(db, "UPDATE outbox SET state = ?, "
-	    "status = ?, last_error = ? WHERE id = ?");
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, status);
-	bind_text_or_null(st, 3, why);
-	sqlite3_bind_int64(st, 4, id);
-	return step_done(st);
+	return store_run(db, "UPDATE outbox SET state = ?, status = ?, "
+	    "last_error = ? WHERE id = ?", "titi", state, (int64_t)status,
+	    why, id);
 }
 
 /* Hands a row's server version on to the row's next unacknowledged
@@ -344,17 +255,12 @@ static int
 pass_undo(sqlite3 *db, const char *type, int64_t id, int64_t after,
     const char *undo)
 {
-	sqlite3_stmt *st;
 	int64_t next = oldest_unacked(db, type, id, after);
 
 	if (next <= 0 || undo == NULL)
 		return next < 0 ? -1 : 0;
-	st = prepare(db, "UPDATE outbox SET undo = ? WHERE id = ?");
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, undo, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, next);
-	return step_done(st);
+	return store_run(db, "UPDATE outbox SET undo = ? WHERE id = ?", "ti",
+	    undo, next);
 }
 
 /* Later entries on a row were made on top of the one just accepted:
@@ -364,18 +270,12 @@ rebase(sqlite3 *db, const char *type, const cJSON *row)
 {
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(row, "id");
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, "version");
-	sqlite3_stmt *st;
 
 	if (!cJSON_IsNumber(id) || !cJSON_IsNumber(v))
 		return 0;
-	st = prepare(db, "UPDATE outbox SET if_match = ? WHERE ref_type = ? "
-	    "AND ref_id = ? AND if_match IS NOT NULL AND " UNACKED);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)v->valuedouble);
-	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)id->valuedouble);
-	return step_done(st);
+	return store_run(db, "UPDATE outbox SET if_match = ? WHERE "
+	    "ref_type = ? AND ref_id = ? AND if_match IS NOT NULL AND " UNACKED,
+	    "iti", (int64_t)v->valuedouble, type, (int64_t)id->valuedouble);
 }
 
 /* Writes a server row the way the feed would: a row that still has
@@ -442,7 +342,7 @@ outbox_settle_done(struct applier *ap, const struct outbox_entry *e,
 	cJSON *j = answer != NULL ? cJSON_Parse(answer) : NULL;
 
 	err[0] = '\0';
-	if (outbox_begin(db, err, errlen) != 0) {
+	if (store_begin(db, err, errlen) != 0) {
 		cJSON_Delete(j);
 		return -1;
 	}
@@ -454,12 +354,12 @@ outbox_settle_done(struct applier *ap, const struct outbox_entry *e,
 		if (err[0] == '\0')
 			fail(db, err, errlen, "outbox");
 		cJSON_Delete(j);
-		outbox_rollback(db);
+		store_rollback(db);
 		return -1;
 	}
 	cJSON_Delete(j);
 	*kinds |= KIND_OUTBOX | apply_type_kind(e->ref_type);
-	return outbox_commit(db, err, errlen);
+	return store_commit(db, err, errlen);
 }
 
 /* The server's words for a refusal: its error message, or the status. */
@@ -493,7 +393,7 @@ outbox_settle_rejected(struct applier *ap, const struct outbox_entry *e,
 		base = cJSON_Parse(e->undo);
 	if (base != NULL)
 		undo = cJSON_PrintUnformatted(base);
-	if (outbox_begin(db, err, errlen) != 0)
+	if (store_begin(db, err, errlen) != 0)
 		goto out;
 	if (set_state(db, e->id, "rejected", status, why) != 0 ||
 	    drop_temp_row(ap, e, kinds, err, errlen) != 0 ||
@@ -503,11 +403,11 @@ outbox_settle_rejected(struct applier *ap, const struct outbox_entry *e,
 	    apply_recount_pending(ap, e->ref_type, e->ref_id) != 0) {
 		if (err[0] == '\0')
 			fail(db, err, errlen, "outbox");
-		outbox_rollback(db);
+		store_rollback(db);
 		goto out;
 	}
 	*kinds |= KIND_OUTBOX | apply_type_kind(e->ref_type);
-	rc = outbox_commit(db, err, errlen);
+	rc = store_commit(db, err, errlen);
 out:
 	cJSON_Delete(j);
 	cJSON_Delete(base);
@@ -547,8 +447,6 @@ requeue(struct applier *ap, struct outbox_entry *e, const char *body,
 		.ref_type = e->ref_type, .ref_id = e->ref_id,
 		.summary = e->summary,
 	};
-	sqlite3_stmt *st;
-
 	if (e->if_match > 0) {
 		cJSON *row = apply_row_json(ap, e->ref_type, e->ref_id);
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(row,
@@ -558,23 +456,14 @@ requeue(struct applier *ap, struct outbox_entry *e, const char *body,
 		    e->if_match;
 		cJSON_Delete(row);
 	}
-	if (outbox_begin(db, err, errlen) != 0)
+	if (store_begin(db, err, errlen) != 0)
 		return -1;
-	st = prepare(db, "DELETE FROM outbox WHERE id = ? AND "
-	    "state = 'rejected'");
-	if (st != NULL)
-		sqlite3_bind_int64(st, 1, e->id);
-	if (step_done(st) != 0 || sqlite3_changes(db) != 1) {
-		outbox_rollback(db);
-		snprintf(err, errlen, "sync problem %lld is not waiting for "
-		    "a decision", (long long)e->id);
+	if (outbox_discard(db, e->id, err, errlen) != 0 ||
+	    outbox_append(ap, &a, err, errlen) != 0) {
+		store_rollback(db);
 		return -1;
 	}
-	if (outbox_append(ap, &a, err, errlen) != 0) {
-		outbox_rollback(db);
-		return -1;
-	}
-	return outbox_commit(db, err, errlen);
+	return store_commit(db, err, errlen);
 }
 
 int
@@ -615,13 +504,8 @@ outbox_edit(struct applier *ap, int64_t id, const char *body, char *err,
 int
 outbox_discard(sqlite3 *db, int64_t id, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = prepare(db, "DELETE FROM outbox WHERE id = ? AND "
-	    "state = 'rejected'");
-
-	if (st == NULL)
-		return fail(db, err, errlen, "outbox");
-	sqlite3_bind_int64(st, 1, id);
-	if (step_done(st) != 0)
+	if (store_run(db, "DELETE FROM outbox WHERE id = ? AND "
+	    "state = 'rejected'", "i", id) != 0)
 		return fail(db, err, errlen, "outbox");
 	if (sqlite3_changes(db) != 1) {
 		snprintf(err, errlen, "sync problem %lld is not waiting for "
@@ -634,11 +518,6 @@ outbox_discard(sqlite3 *db, int64_t id, char *err, size_t errlen)
 int
 outbox_prune(sqlite3 *db, int64_t now, int64_t age)
 {
-	sqlite3_stmt *st = prepare(db, "DELETE FROM outbox WHERE "
-	    "state = 'done' AND created_at < ?");
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, now - age);
-	return step_done(st);
+	return store_run(db, "DELETE FROM outbox WHERE state = 'done' AND "
+	    "created_at < ?", "i", now - age);
 }

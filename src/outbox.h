@@ -54,11 +54,6 @@ struct outbox_entry {
 	int64_t		 created_at;
 };
 
-/* Begins the action's transaction (BEGIN IMMEDIATE) and ends it. */
-int	 outbox_begin(sqlite3 *db, char *err, size_t errlen);
-int	 outbox_commit(sqlite3 *db, char *err, size_t errlen);
-void	 outbox_rollback(sqlite3 *db);
-
 /* Inside the action's transaction, after inserting the created row (if
  * any) and *before* changing the existing one: keeps that row as the
  * server last sent it (the undo) when this is its first unacknowledged

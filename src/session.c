@@ -143,26 +143,9 @@ open_temp(const char *path, char **tmp)
 char *
 session_token_path(const char *server_url, char *err, size_t errlen)
 {
-	char *dir, *name, *path;
-
-	/* 0700: the directory lists which servers this user has a session
-	 * on, and it is where the temporary copies are made. */
-	if ((dir = xdg_dir("XDG_STATE_HOME", ".local/state", "mkt")) == NULL) {
-		snprintf(err, errlen, "cannot create state directory: "
-		    "neither XDG_STATE_HOME nor HOME is set");
-		return NULL;
-	}
-	if (mkdir_p(dir, 0700) != 0) {
-		snprintf(err, errlen, "cannot create state directory %s: %s",
-		    dir, strerror(errno));
-		free(dir);
-		return NULL;
-	}
-	name = store_server_name(server_url);
-	path = xasprintf("%s/%s.token", dir, name);
-	free(name);
-	free(dir);
-	return path;
+	/* The directory is also where the temporary copies are made. */
+	return store_server_file("XDG_STATE_HOME", ".local/state", "state",
+	    server_url, ".token", err, errlen);
 }
 
 int

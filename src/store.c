@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,61 @@ store_scalar(sqlite3 *db, const char *sql)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return v;
+}
+
+int
+store_run(sqlite3 *db, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	va_start(ap, types);
+	for (int i = 0; types[i] != '\0'; i++) {
+		if (types[i] == 'i')
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+		else {
+			const char *s = va_arg(ap, const char *);
+
+			if (s != NULL)
+				sqlite3_bind_text(st, i + 1, s, -1,
+				    SQLITE_TRANSIENT);
+		}
+	}
+	va_end(ap);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_begin(sqlite3 *db, char *err, size_t errlen)
+{
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "cannot write the cache: %s",
+	    sqlite3_errmsg(db));
+	return -1;
+}
+
+int
+store_commit(sqlite3 *db, char *err, size_t errlen)
+{
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "cannot write the cache: %s",
+	    sqlite3_errmsg(db));
+	store_rollback(db);
+	return -1;
+}
+
+void
+store_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /* Migration files are named NNN_what.sql and embedded in name order, so
@@ -128,20 +185,33 @@ store_server_name(const char *server_or_demo)
 }
 
 char *
-store_cache_path(const char *name, char *err, size_t errlen)
+store_server_file(const char *env, const char *fallback, const char *what,
+    const char *server, const char *ext, char *err, size_t errlen)
 {
-	char *dir, *path, *safe;
+	char *dir, *name, *path;
 
-	dir = xdg_dir("XDG_CACHE_HOME", ".cache", "mkt");
-	if (dir == NULL || mkdir_p(dir, 0700) != 0) {
-		snprintf(err, errlen, "cannot create cache directory %s: %s",
-		    dir != NULL ? dir : "(none)", strerror(errno));
+	if ((dir = xdg_dir(env, fallback, "mkt")) == NULL) {
+		snprintf(err, errlen, "cannot create %s directory: neither %s "
+		    "nor HOME is set", what, env);
+		return NULL;
+	}
+	/* 0700: the directory lists which servers this user works with. */
+	if (mkdir_p(dir, 0700) != 0) {
+		snprintf(err, errlen, "cannot create %s directory %s: %s",
+		    what, dir, strerror(errno));
 		free(dir);
 		return NULL;
 	}
-	safe = store_server_name(name);
-	path = xasprintf("%s/%s.db", dir, safe);
-	free(safe);
+	name = store_server_name(server);
+	path = xasprintf("%s/%s%s", dir, name, ext);
+	free(name);
 	free(dir);
 	return path;
+}
+
+char *
+store_cache_path(const char *name, char *err, size_t errlen)
+{
+	return store_server_file("XDG_CACHE_HOME", ".cache", "cache", name,
+	    ".db", err, errlen);
 }

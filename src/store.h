@@ -22,6 +22,13 @@ int store_schema_version(void);
  * $XDG_CACHE_HOME/mkt/<name>.db, creating the directory.  Malloc'd. */
 char *store_cache_path(const char *server_or_demo, char *err, size_t errlen);
 
+/* $env/mkt/<name><ext>, or under $HOME/fallback when env is unset,
+ * creating the directory 0700; what names the directory in a message
+ * ("cache", "state").  Malloc'd, or NULL with a message. */
+char *store_server_file(const char *env, const char *fallback,
+    const char *what, const char *server, const char *ext, char *err,
+    size_t errlen);
+
 /* The <name> part of a server's files: the URL with everything but
  * [A-Za-z0-9.-] mapped to '_'.  Malloc'd. */
 char *store_server_name(const char *server_or_demo);
@@ -32,5 +39,17 @@ int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
 /* SELECT count(*)-style helper: the first column of the first row of a
  * parameterless query, or -1 on error. */
 long long store_scalar(sqlite3 *db, const char *sql);
+
+/* Runs one statement with parameters from the arguments, one letter of
+ * types each: 'i' an int64_t, 't' a const char * (NULL binds NULL).  0
+ * when it ran to the end, -1 on an error. */
+int store_run(sqlite3 *db, const char *sql, const char *types, ...);
+
+/* A write transaction (BEGIN IMMEDIATE) and its end.  0, or -1 with a
+ * message; a failed commit is rolled back.  store_rollback does nothing
+ * outside a transaction. */
+int store_begin(sqlite3 *db, char *err, size_t errlen);
+int store_commit(sqlite3 *db, char *err, size_t errlen);
+void store_rollback(sqlite3 *db);
 
 #endif

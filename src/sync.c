@@ -64,7 +64,6 @@ struct syncer {
 	char		*refresh;	/* as on disk */
 	long		 retry_after;	/* from the last 429/503, or -1 */
 	int		 backoff;	/* seconds of the last wait */
-	long long	 done_in_catchup;
 
 	/* Shared with the UI thread, under lock. */
 	pthread_mutex_t	 lock;
@@ -118,22 +117,6 @@ set_conn(struct syncer *s, enum sync_conn conn, const char *why)
 		s->status.error[0] = '\0';
 	pthread_mutex_unlock(&s->lock);
 	wake_ui(s, KIND_STATUS);
-}
-
-static void
-publish_counts(struct syncer *s)
-{
-	long long pending = outbox_pending(s->db);
-	long long problems = outbox_problems(s->db);
-	struct net_traffic t;
-
-	net_traffic(s->net, &t);
-	pthread_mutex_lock(&s->lock);
-	s->status.pending = pending < 0 ? 0 : pending;
-	s->status.problems = problems < 0 ? 0 : problems;
-	s->status.bytes_sent = t.sent;
-	s->status.bytes_received = t.received;
-	pthread_mutex_unlock(&s->lock);
 }
 
 void
@@ -243,18 +226,9 @@ state_int(sqlite3 *db, const char *key)
 static int
 state_set(sqlite3 *db, const char *key, const char *value)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, "INSERT INTO sync_state(key, value) "
-	    "VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
-	    "excluded.value", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(st);
-	return rc;
+	return store_run(db, "INSERT INTO sync_state(key, value) VALUES "
+	    "(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	    "tt", key, value);
 }
 
 static int
@@ -522,7 +496,6 @@ push(struct syncer *s, struct sync_counts *counts)
 			}
 		}
 		outbox_entry_free(&e);
-		publish_counts(s);
 	}
 	return st;
 }
@@ -560,17 +533,14 @@ apply_page(struct syncer *s, const cJSON *changes, int64_t next,
 {
 	const cJSON *c;
 
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
-		snprintf(err, errlen, "cache: %s", sqlite3_errmsg(s->db));
+	if (store_begin(s->db, err, errlen) != 0)
 		return STEP_CACHE;
-	}
 	cJSON_ArrayForEach(c, changes) {
 		const cJSON *type = cJSON_GetObjectItemCaseSensitive(c, "type");
 		const cJSON *op = cJSON_GetObjectItemCaseSensitive(c, "op");
 
 		if (apply_change(s->ap, c, kinds, err, errlen) != 0) {
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			store_rollback(s->db);
 			/* A page we cannot read is the server's fault or the
 			 * link's; the cursor stays and it is asked again. */
 			return STEP_NET;
@@ -579,13 +549,13 @@ apply_page(struct syncer *s, const cJSON *changes, int64_t next,
 			count_type(counts, type->valuestring,
 			    strcmp(op->valuestring, "delete") == 0);
 	}
-	if (state_set_int(s->db, "cursor", next) != 0 ||
-	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "cache: %s", sqlite3_errmsg(s->db));
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (state_set_int(s->db, "cursor", next) != 0) {
+		snprintf(err, errlen, "cannot write the cache: %s",
+		    sqlite3_errmsg(s->db));
+		store_rollback(s->db);
 		return STEP_CACHE;
 	}
-	return STEP_OK;
+	return store_commit(s->db, err, errlen) == 0 ? STEP_OK : STEP_CACHE;
 }
 
 static void
@@ -600,7 +570,6 @@ mark_synced(struct syncer *s)
 	s->status.first_sync = false;
 	s->status.progress_done = s->status.progress_left = 0;
 	pthread_mutex_unlock(&s->lock);
-	s->done_in_catchup = 0;
 }
 
 /* One page of the feed, long-polling wait seconds when there is nothing
@@ -648,9 +617,8 @@ pull(struct syncer *s, int wait, bool *more, struct sync_counts *counts)
 	    &kinds, err, sizeof err);
 	if (st == STEP_OK) {
 		*more = cJSON_IsTrue(m);
-		s->done_in_catchup += cJSON_GetArraySize(changes);
 		pthread_mutex_lock(&s->lock);
-		s->status.progress_done = s->done_in_catchup;
+		s->status.progress_done += cJSON_GetArraySize(changes);
 		s->status.progress_left = cJSON_IsNumber(left) ?
 		    (long long)left->valuedouble : 0;
 		pthread_mutex_unlock(&s->lock);
@@ -706,18 +674,21 @@ backfill_one(struct syncer *s, int64_t conv)
 	/* A conversation gone from the server has nothing to backfill. */
 	j = r.status == 200 ? cJSON_Parse(r.body) : NULL;
 	net_reply_free(&r);
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
+	if (store_begin(s->db, err, sizeof err) != 0) {
 		cJSON_Delete(j);
 		return STEP_CACHE;
 	}
 	cJSON_ArrayForEach(msg, cJSON_GetObjectItemCaseSensitive(j,
 	    "messages"))
 		if (apply_upsert(s->ap, "message", msg, &kinds, err,
-		    sizeof err) != 0)
-			break;
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		    sizeof err) != 0) {
+			/* All or nothing, like a feed page.  The request is
+			 * dropped: asked again it would block every round. */
+			store_rollback(s->db);
+			cJSON_Delete(j);
+			return STEP_OK;
+		}
+	if (store_commit(s->db, err, sizeof err) != 0) {
 		cJSON_Delete(j);
 		return STEP_CACHE;
 	}
@@ -826,7 +797,6 @@ sync_new(const struct mkt_config *cfg, const char *cache_path,
 	s->status.insecure = cfg->insecure;
 	s->status.last_sync = (time_t)state_int(s->db, "last_sync_at");
 	s->status.first_sync = state_int(s->db, "complete") == 0;
-	publish_counts(s);
 	return s;
 fail:
 	sync_free(s);
@@ -927,10 +897,8 @@ sync_main(void *arg)
 
 		if (st == STEP_OK)
 			st = backfill(s);
-		if (st == STEP_OK) {
+		if (st == STEP_OK)
 			st = pull(s, more ? 0 : s->poll_wait, &more, NULL);
-			publish_counts(s);
-		}
 		switch (st) {
 		case STEP_OK:
 			s->backoff = 0;

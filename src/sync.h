@@ -33,8 +33,6 @@ enum sync_conn {
 
 struct sync_status {
 	enum sync_conn	 conn;
-	long long	 pending;	/* outbox entries not yet acknowledged */
-	long long	 problems;	/* rejected entries */
 	time_t		 last_sync;	/* last time the feed was drained; 0 never */
 	bool		 first_sync;	/* the cache has never been complete */
 	long long	 progress_done;	/* changes applied in this catch-up */
@@ -42,7 +40,6 @@ struct sync_status {
 	time_t		 retry_at;	/* next attempt when offline */
 	bool		 insecure;	/* TLS verification is off */
 	char		 error[320];	/* the last failure, for people */
-	uint64_t	 bytes_sent, bytes_received;
 };
 
 /* Counts of what one sync_once() did, per feed type. */

@@ -630,8 +630,17 @@ cmd_close(struct app *app, int argc, char **argv)
 	return 0;
 }
 
-/* The selected problem, read whole from the outbox.  0, or -1 after
- * saying why. */
+/* A problem read whole from the outbox.  0, or -1 after saying why. */
+static int
+load_problem(struct app *app, int64_t id, struct outbox_entry *e)
+{
+	if (outbox_get(app->db, id, e) == 1)
+		return 0;
+	app_error(app, "sync problem %lld is gone", (long long)id);
+	problems_reload(app);
+	return -1;
+}
+
 static int
 selected_problem(struct app *app, struct outbox_entry *e)
 {
@@ -641,23 +650,30 @@ selected_problem(struct app *app, struct outbox_entry *e)
 		app_error(app, "no sync problem selected");
 		return -1;
 	}
-	if (outbox_get(app->db, r->id, e) != 1) {
-		app_error(app, "sync problem %lld is gone", (long long)r->id);
-		problems_reload(app);
-		return -1;
-	}
-	return 0;
+	return load_problem(app, r->id, e);
 }
 
-/* After the outbox changed from here. */
-static void
-problem_settled(struct app *app, const char *ref_type, const char *fmt,
-    const char *summary)
+static const char *
+problem_name(const struct outbox_entry *e)
 {
-	app_reload_kinds(app, KIND_OUTBOX | apply_type_kind(ref_type));
+	return e->summary != NULL ? e->summary : e->path;
+}
+
+/* After outbox_retry, _edit or _discard on e: rc and err say how it
+ * went.  Returns rc. */
+static int
+problem_settled(struct app *app, const struct outbox_entry *e, int rc,
+    const char *err, const char *done)
+{
+	if (rc != 0) {
+		app_error(app, "%s", err);
+		return rc;
+	}
+	app_reload_kinds(app, KIND_OUTBOX | apply_type_kind(e->ref_type));
 	if (app->sync != NULL)
 		sync_poke(app->sync);
-	app_message(app, fmt, summary);
+	app_message(app, "%s: %s", done, problem_name(e));
+	return 0;
 }
 
 int
@@ -670,11 +686,8 @@ cmd_retry(struct app *app, int argc, char **argv)
 	(void)argc; (void)argv;
 	if (selected_problem(app, &e) != 0)
 		return -1;
-	if ((rc = outbox_retry(app->ap, e.id, err, sizeof err)) != 0)
-		app_error(app, "%s", err);
-	else
-		problem_settled(app, e.ref_type, "queued again: %s",
-		    e.summary != NULL ? e.summary : e.path);
+	rc = problem_settled(app, &e, outbox_retry(app->ap, e.id, err,
+	    sizeof err), err, "queued again");
 	outbox_entry_free(&e);
 	return rc;
 }
@@ -717,12 +730,9 @@ cmd_edit_request(struct app *app, int argc, char **argv)
 		app_message(app, "request unchanged; r sends it again as it "
 		    "was");
 		rc = 0;
-	} else if ((rc = outbox_edit(app->ap, e.id, after, err,
-	    sizeof err)) != 0)
-		app_error(app, "%s", err);
-	else
-		problem_settled(app, e.ref_type, "edited and queued again: %s",
-		    e.summary != NULL ? e.summary : e.path);
+	} else
+		rc = problem_settled(app, &e, outbox_edit(app->ap, e.id, after,
+		    err, sizeof err), err, "edited and queued again");
 out:
 	free(before);
 	free(after);
@@ -737,16 +747,10 @@ discard_now(struct app *app, int64_t id)
 	char err[256];
 	int rc;
 
-	if (outbox_get(app->db, id, &e) != 1) {
-		app_error(app, "sync problem %lld is gone", (long long)id);
-		problems_reload(app);
+	if (load_problem(app, id, &e) != 0)
 		return -1;
-	}
-	if ((rc = outbox_discard(app->db, id, err, sizeof err)) != 0)
-		app_error(app, "%s", err);
-	else
-		problem_settled(app, e.ref_type, "discarded: %s",
-		    e.summary != NULL ? e.summary : e.path);
+	rc = problem_settled(app, &e, outbox_discard(app->db, id, err,
+	    sizeof err), err, "discarded");
 	outbox_entry_free(&e);
 	return rc;
 }
@@ -760,7 +764,7 @@ cmd_discard(struct app *app, int argc, char **argv)
 	if (selected_problem(app, &e) != 0)
 		return -1;
 	app_confirm(app, discard_now, e.id, "Discard \"%s\"? The change is "
-	    "lost. (y/n)", e.summary != NULL ? e.summary : e.path);
+	    "lost. (y/n)", problem_name(&e));
 	outbox_entry_free(&e);
 	return 0;
 }

@@ -67,9 +67,8 @@ app_error(struct app *app, const char *fmt, ...)
 		beep();
 }
 
-/* The UI counts from its own connection rather than taking the sync
- * thread's figures: they are as fresh as the last commit, its own
- * actions included, and the count is one index lookup. */
+/* Counted on the UI's own connection, when the outbox changed: as fresh
+ * as the last commit, its own actions included, and one index lookup. */
 void
 app_recount(struct app *app)
 {

@@ -37,6 +37,21 @@ api_error(struct response *resp, int status, const char *code,
 	return status;
 }
 
+int
+api_db_error(struct response *resp)
+{
+	return api_error(resp, 500, "internal", "database error", NULL);
+}
+
+int
+api_not_found(struct response *resp, const char *what)
+{
+	char msg[96];
+
+	snprintf(msg, sizeof msg, "no such %s", what);
+	return api_error(resp, 404, "not_found", msg, NULL);
+}
+
 /* An error whose message names the field, as most validation errors do. */
 static int
 field_error(struct response *resp, int status, const char *code,
@@ -76,6 +91,14 @@ api_row_json(sqlite3_stmt *st)
 		}
 	}
 	return row;
+}
+
+void
+api_column_text(char *dst, size_t len, sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	snprintf(dst, len, "%s", s != NULL ? (const char *)s : "");
 }
 
 cJSON *
@@ -124,12 +147,10 @@ api_check_version(struct request *req, struct response *resp,
 	return 412;
 }
 
-/* The field, or NULL when the body has no such field or it is null:
- * optional fields treat null as absent. */
-static cJSON *
-body_field(struct request *req, const char *field)
+const cJSON *
+api_body_field(const struct request *req, const char *field)
 {
-	cJSON *v;
+	const cJSON *v;
 
 	if (req->body == NULL)
 		return NULL;
@@ -137,8 +158,8 @@ body_field(struct request *req, const char *field)
 	return v == NULL || cJSON_IsNull(v) ? NULL : v;
 }
 
-static size_t
-utf8_chars(const char *s)
+size_t
+api_utf8_chars(const char *s)
 {
 	size_t n = 0;
 
@@ -147,25 +168,36 @@ utf8_chars(const char *s)
 	return n;
 }
 
+/* The field for a typed reader: 0 with *v NULL when an optional field is
+ * absent, missing_field when a required one is, and with string set
+ * invalid_type for a value that is not a string. */
+static int
+body_value(struct request *req, struct response *resp, const char *field,
+    bool required, bool string, const cJSON **v)
+{
+	if ((*v = api_body_field(req, field)) == NULL)
+		return required ? field_error(resp, 422, "missing_field", field,
+		    "%s is required") : 0;
+	if (string && (!cJSON_IsString(*v) || (*v)->valuestring == NULL))
+		return field_error(resp, 422, "invalid_type", field,
+		    "%s must be a string");
+	return 0;
+}
+
 int
 api_body_string(struct request *req, struct response *resp,
     const char *field, bool required, size_t maxlen, const char **out)
 {
-	cJSON *v = body_field(req, field);
+	const cJSON *v;
+	int rc;
 
-	if (v == NULL) {
-		if (required)
-			return field_error(resp, 422, "missing_field", field,
-			    "%s is required");
-		return 0;
-	}
-	if (!cJSON_IsString(v) || v->valuestring == NULL)
-		return field_error(resp, 422, "invalid_type", field,
-		    "%s must be a string");
+	if ((rc = body_value(req, resp, field, required, true, &v)) != 0 ||
+	    v == NULL)
+		return rc;
 	if (!text_utf8_valid(v->valuestring, strlen(v->valuestring)))
 		return field_error(resp, 422, "invalid_utf8", field,
 		    "%s is not valid UTF-8");
-	if (maxlen > 0 && utf8_chars(v->valuestring) > maxlen) {
+	if (maxlen > 0 && api_utf8_chars(v->valuestring) > maxlen) {
 		char msg[160];
 
 		snprintf(msg, sizeof msg, "%s is longer than %zu characters",
@@ -180,15 +212,13 @@ int
 api_body_int(struct request *req, struct response *resp, const char *field,
     bool required, int64_t min, int64_t max, int64_t *out)
 {
-	cJSON *v = body_field(req, field);
+	const cJSON *v;
 	double d;
+	int rc;
 
-	if (v == NULL) {
-		if (required)
-			return field_error(resp, 422, "missing_field", field,
-			    "%s is required");
-		return 0;
-	}
+	if ((rc = body_value(req, resp, field, required, false, &v)) != 0 ||
+	    v == NULL)
+		return rc;
 	if (!cJSON_IsNumber(v))
 		return field_error(resp, 422, "invalid_type", field,
 		    "%s must be an integer");
@@ -212,19 +242,14 @@ int
 api_body_enum(struct request *req, struct response *resp, const char *field,
     bool required, const char *const *words, const char **out)
 {
-	cJSON *v = body_field(req, field);
+	const cJSON *v;
 	char msg[512];
 	size_t len;
+	int rc;
 
-	if (v == NULL) {
-		if (required)
-			return field_error(resp, 422, "missing_field", field,
-			    "%s is required");
-		return 0;
-	}
-	if (!cJSON_IsString(v) || v->valuestring == NULL)
-		return field_error(resp, 422, "invalid_type", field,
-		    "%s must be a string");
+	if ((rc = body_value(req, resp, field, required, true, &v)) != 0 ||
+	    v == NULL)
+		return rc;
 	for (size_t i = 0; words[i] != NULL; i++)
 		if (strcmp(v->valuestring, words[i]) == 0) {
 			*out = words[i];
@@ -237,59 +262,26 @@ api_body_enum(struct request *req, struct response *resp, const char *field,
 	return api_error(resp, 422, "invalid_value", msg, field);
 }
 
-static void
-bind_id_or_null(sqlite3_stmt *st, int i, int64_t id)
-{
-	if (id > 0)
-		sqlite3_bind_int64(st, i, id);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 int
 audit_record(struct server *srv, const struct user *actor,
     int64_t on_behalf_of, const char *action, const char *ref_type,
     int64_t ref_id, const char *detail)
 {
-	sqlite3_stmt *st;
-	int ok;
-
-	if (sqlite3_prepare_v2(srv->db, "INSERT INTO audit_log(actor_id, "
+	return api_exec(srv->db, "INSERT INTO audit_log(actor_id, "
 	    "on_behalf_of_id, action, ref_type, ref_id, detail, created_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	bind_id_or_null(st, 1, actor != NULL ? actor->id : 0);
-	bind_id_or_null(st, 2, on_behalf_of);
-	sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, ref_type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, ref_id);
-	sqlite3_bind_text(st, 6, detail, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, (sqlite3_int64)time(NULL));
-	ok = sqlite3_step(st) == SQLITE_DONE;
-	sqlite3_finalize(st);
-	return ok ? 0 : -1;
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)", "zzttiti",
+	    actor != NULL ? actor->id : 0, on_behalf_of, action, ref_type,
+	    ref_id, detail, (int64_t)time(NULL)) < 0 ? -1 : 0;
 }
 
 int
 notify(struct server *srv, int64_t user_id, const char *kind,
     const char *title, const char *ref_type, int64_t ref_id)
 {
-	sqlite3_stmt *st;
-	int ok;
-
-	if (sqlite3_prepare_v2(srv->db, "INSERT INTO notifications(user_id, "
-	    "kind, title, ref_type, ref_id, created_at) VALUES "
-	    "(?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, ref_type, -1, SQLITE_STATIC);
-	bind_id_or_null(st, 5, ref_type != NULL ? ref_id : 0);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
-	ok = sqlite3_step(st) == SQLITE_DONE;
-	sqlite3_finalize(st);
-	if (!ok)
+	if (api_exec(srv->db, "INSERT INTO notifications(user_id, kind, "
+	    "title, ref_type, ref_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+	    "itttzi", user_id, kind, title, ref_type,
+	    ref_type != NULL ? ref_id : 0, (int64_t)time(NULL)) < 0)
 		return -1;
 	return feed_record(srv, "notification",
 	    sqlite3_last_insert_rowid(srv->db), "upsert");
@@ -298,9 +290,8 @@ notify(struct server *srv, int64_t user_id, const char *kind,
 bool
 scope_company(struct server *srv, const struct user *u, int64_t company_id)
 {
-	sqlite3_stmt *st;
 	const char *sql;
-	bool yes;
+	int64_t one;
 
 	switch (u->role) {
 	case USER_ADMIN:
@@ -316,13 +307,65 @@ scope_company(struct server *srv, const struct user *u, int64_t company_id)
 	default:
 		return false;
 	}
-	if (sqlite3_prepare_v2(srv->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return false;
-	sqlite3_bind_int64(st, 1, company_id);
-	sqlite3_bind_int64(st, 2, u->id);
-	yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return yes;
+	return api_int(srv->db, &one, sql, "ii", company_id, u->id) == 1;
+}
+
+static int
+bind_types(sqlite3_stmt *st, const char *types, va_list ap)
+{
+	int64_t v;
+	const char *s;
+	int rc = SQLITE_OK;
+
+	for (int i = 0; types[i] != '\0' && rc == SQLITE_OK; i++) {
+		switch (types[i]) {
+		case 'i':
+			rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+			break;
+		case 'z':
+		case 'n':
+			v = va_arg(ap, int64_t);
+			rc = (types[i] == 'z' ? v == 0 : v < 0) ?
+			    sqlite3_bind_null(st, i + 1) :
+			    sqlite3_bind_int64(st, i + 1, v);
+			break;
+		case 't':
+			s = va_arg(ap, const char *);
+			rc = s == NULL ? sqlite3_bind_null(st, i + 1) :
+			    sqlite3_bind_text(st, i + 1, s, -1,
+			    SQLITE_TRANSIENT);
+			break;
+		default:
+			rc = SQLITE_MISUSE;
+		}
+	}
+	return rc;
+}
+
+static sqlite3_stmt *
+prepare_v(sqlite3 *db, const char *sql, const char *types, va_list ap)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (bind_types(st, types, ap) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+sqlite3_stmt *
+api_prepare(sqlite3 *db, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+
+	va_start(ap, types);
+	st = prepare_v(db, sql, types, ap);
+	va_end(ap);
+	return st;
 }
 
 int
@@ -330,43 +373,34 @@ api_exec(sqlite3 *db, const char *sql, const char *types, ...)
 {
 	sqlite3_stmt *st;
 	va_list ap;
-	int64_t v;
-	const char *s;
-	int rc, i;
+	int rc;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
 	va_start(ap, types);
-	for (i = 0; types[i] != '\0'; i++) {
-		switch (types[i]) {
-		case 'i':
-			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-			break;
-		case 'z':
-			v = va_arg(ap, int64_t);
-			if (v == 0)
-				sqlite3_bind_null(st, i + 1);
-			else
-				sqlite3_bind_int64(st, i + 1, v);
-			break;
-		case 't':
-			s = va_arg(ap, const char *);
-			if (s == NULL)
-				sqlite3_bind_null(st, i + 1);
-			else
-				sqlite3_bind_text(st, i + 1, s, -1,
-				    SQLITE_TRANSIENT);
-			break;
-		default:
-			va_end(ap);
-			sqlite3_finalize(st);
-			return -1;
-		}
-	}
+	st = prepare_v(db, sql, types, ap);
 	va_end(ap);
+	if (st == NULL)
+		return -1;
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return -1;
 	return sqlite3_changes(db);
+}
+
+int
+api_int(sqlite3 *db, int64_t *out, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int rc;
+
+	va_start(ap, types);
+	st = prepare_v(db, sql, types, ap);
+	va_end(ap);
+	if (st == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }

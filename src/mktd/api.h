@@ -104,13 +104,39 @@ void		 invoice_timer_stop(void);
 int		 api_error(struct response *resp, int status, const char *code,
 		    const char *message, const char *field);
 
+/* 500 "internal", "database error": the answer to a failed statement. */
+int		 api_db_error(struct response *resp);
+
+/* 404 "not_found", "no such <what>": api_not_found(resp, "order"). */
+int		 api_not_found(struct response *resp, const char *what);
+
 /* A query-string parameter, or NULL. */
 const char	*api_query(const struct request *req, const char *name);
 
-/* Runs one statement with its values bound from types: 'i' an int64, 'z'
- * an int64 bound as NULL when 0, 't' a string (NULL binds NULL).  Returns
- * the rows changed, or -1. */
+/* The statement prepared with its values bound from types, one letter a
+ * value: 'i' an int64, 'z' an int64 bound as NULL when 0 (an absent id),
+ * 'n' an int64 bound as NULL when negative (an absent amount), 't' a
+ * string (NULL binds NULL).  NULL on error. */
+sqlite3_stmt	*api_prepare(sqlite3 *db, const char *sql, const char *types,
+		    ...);
+
+/* Runs one statement bound as api_prepare() does.  Returns the rows
+ * changed, or -1; sqlite3_errcode(db) then says why (SQLITE_CONSTRAINT is
+ * how a UNIQUE says "already"). */
 int		 api_exec(sqlite3 *db, const char *sql, const char *types, ...);
+
+/* The first column of a query's first row, bound as api_prepare() does:
+ * 1 with *out set (0 for NULL), 0 when there is no row, -1 on error. */
+int		 api_int(sqlite3 *db, int64_t *out, const char *sql,
+		    const char *types, ...);
+
+/* Copies a TEXT column into dst (NULL as ""), cut to fit len. */
+void		 api_column_text(char *dst, size_t len, sqlite3_stmt *st,
+		    int col);
+
+/* Characters (code points) of valid UTF-8: every byte that does not
+ * continue a sequence starts one. */
+size_t		 api_utf8_chars(const char *s);
 
 /* The row of a SELECT as a JSON object: column names as keys, INTEGER as
  * numbers, TEXT as strings, NULL as null. */
@@ -135,6 +161,8 @@ int		 api_check_version(struct request *req, struct response *resp,
  * too_long (maxlen counts characters; 0 means no limit), out_of_range,
  * invalid_value (not one of the enum's words).  *out points into
  * req->body and lives as long as the request. */
+/* The field, or NULL when it is absent or null. */
+const cJSON	*api_body_field(const struct request *req, const char *field);
 int		 api_body_string(struct request *req, struct response *resp,
 		    const char *field, bool required, size_t maxlen,
 		    const char **out);

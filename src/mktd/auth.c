@@ -138,10 +138,9 @@ auth_load_user(sqlite3 *db, int64_t id, struct user *u)
 	sqlite3_stmt *st;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(db, "SELECT role, email, name FROM users "
-	    "WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+	if ((st = api_prepare(db, "SELECT role, email, name FROM users "
+	    "WHERE id = ?", "i", id)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *role = (const char *)sqlite3_column_text(st, 0);
 
@@ -240,25 +239,6 @@ exec(sqlite3 *db, const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-/* Runs a statement with no result rows, binding :text and :n where the
- * SQL names them. */
-static int
-step_text_int(sqlite3 *db, const char *sql, const char *text, int64_t n)
-{
-	sqlite3_stmt *st;
-	int i, ok;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if ((i = sqlite3_bind_parameter_index(st, ":text")) > 0)
-		sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC);
-	if ((i = sqlite3_bind_parameter_index(st, ":n")) > 0)
-		sqlite3_bind_int64(st, i, n);
-	ok = sqlite3_step(st) == SQLITE_DONE;
-	sqlite3_finalize(st);
-	return ok ? 0 : -1;
-}
-
 /* Seconds until email may try again, or 0.  Called with the lock held. */
 static int
 login_throttled(sqlite3 *db, const char *email, int64_t now)
@@ -287,9 +267,9 @@ login_throttled(sqlite3 *db, const char *email, int64_t now)
 static void
 login_count_attempt(sqlite3 *db, const char *email, int64_t now)
 {
-	step_text_int(db, "INSERT INTO login_failures(email, at) "
-	    "VALUES (:text, :n)", email, now);
-	step_text_int(db, "DELETE FROM login_failures WHERE at <= :n", NULL,
+	api_exec(db, "INSERT INTO login_failures(email, at) VALUES (?, ?)",
+	    "ti", email, now);
+	api_exec(db, "DELETE FROM login_failures WHERE at <= ?", "i",
 	    now - LOGIN_WINDOW);
 }
 
@@ -327,10 +307,10 @@ login_grant(struct server *srv, struct response *resp, int64_t uid,
 		    "wrong e-mail or password", NULL);
 	if (random_text(family, 16) != 0 || exec(srv->db, "BEGIN IMMEDIATE"))
 		return api_error(resp, 500, "internal", "cannot start", NULL);
-	if (step_text_int(srv->db, "DELETE FROM login_failures WHERE "
-	    "email = :text", email, 0) != 0 ||
-	    step_text_int(srv->db, "DELETE FROM refresh_tokens WHERE "
-	    "expires_at < :n", NULL, now) != 0 ||
+	if (api_exec(srv->db, "DELETE FROM login_failures WHERE email = ?",
+	    "t", email) < 0 ||
+	    api_exec(srv->db, "DELETE FROM refresh_tokens WHERE "
+	    "expires_at < ?", "i", now) < 0 ||
 	    refresh_issue(srv->db, uid, family, 0, now, refresh) != 0 ||
 	    exec(srv->db, "COMMIT") != 0) {
 		exec(srv->db, "ROLLBACK");
@@ -427,26 +407,11 @@ refresh_find(sqlite3 *db, const char *token, struct refresh_row *r)
 }
 
 static int
-mark_used(sqlite3 *db, int64_t id, int64_t now)
-{
-	sqlite3_stmt *st;
-	int ok;
-
-	if (sqlite3_prepare_v2(db, "UPDATE refresh_tokens SET used_at = ? "
-	    "WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, id);
-	ok = sqlite3_step(st) == SQLITE_DONE;
-	sqlite3_finalize(st);
-	return ok ? 0 : -1;
-}
-
-static int
 revoke_family(sqlite3 *db, const char *family, int64_t now)
 {
-	return step_text_int(db, "UPDATE refresh_tokens SET revoked_at = :n "
-	    "WHERE family = :text AND revoked_at IS NULL", family, now);
+	return api_exec(db, "UPDATE refresh_tokens SET revoked_at = ? "
+	    "WHERE family = ? AND revoked_at IS NULL", "it", now,
+	    family) < 0 ? -1 : 0;
 }
 
 /* 1 when r was rotated moments ago into a token nobody has used (see
@@ -454,20 +419,14 @@ revoke_family(sqlite3 *db, const char *family, int64_t now)
 static int
 lost_rotation(sqlite3 *db, const struct refresh_row *r, int64_t now)
 {
-	sqlite3_stmt *st;
-	int rc;
+	int n;
 
 	if (now - r->used_at > REFRESH_GRACE)
 		return 0;
-	if (sqlite3_prepare_v2(db, "UPDATE refresh_tokens SET revoked_at = ? "
-	    "WHERE rotated_from = ? AND used_at IS NULL AND revoked_at IS "
-	    "NULL", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, r->id);
-	rc = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(db) == 1 : -1;
-	sqlite3_finalize(st);
-	return rc;
+	n = api_exec(db, "UPDATE refresh_tokens SET revoked_at = ? WHERE "
+	    "rotated_from = ? AND used_at IS NULL AND revoked_at IS NULL", "ii",
+	    now, r->id);
+	return n < 0 ? -1 : n == 1;
 }
 
 /* Runs under the lock but outside any transaction: a reused token must
@@ -505,7 +464,8 @@ refresh(struct server *srv, struct request *req, struct response *resp)
 		    "unknown refresh token", "refresh_token");
 	if (exec(srv->db, "BEGIN IMMEDIATE") != 0)
 		return api_error(resp, 500, "internal", "cannot start", NULL);
-	if (mark_used(srv->db, r.id, req->now) != 0 ||
+	if (api_exec(srv->db, "UPDATE refresh_tokens SET used_at = ? WHERE "
+	    "id = ?", "ii", req->now, r.id) < 0 ||
 	    refresh_issue(srv->db, r.uid, r.family, r.id, req->now,
 	    next) != 0 || exec(srv->db, "COMMIT") != 0) {
 		exec(srv->db, "ROLLBACK");
@@ -521,8 +481,6 @@ logout(struct server *srv, struct request *req, struct response *resp)
 {
 	const char *token = NULL;
 	struct refresh_row r;
-	sqlite3_stmt *st;
-	int ok = 0;
 
 	if (api_body_string(req, resp, "refresh_token", false, 128,
 	    &token) != 0)
@@ -536,15 +494,9 @@ logout(struct server *srv, struct request *req, struct response *resp)
 		resp->status = 204;
 		return 204;
 	}
-	if (sqlite3_prepare_v2(srv->db, "UPDATE refresh_tokens SET "
-	    "revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", -1,
-	    &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, req->now);
-		sqlite3_bind_int64(st, 2, req->user->id);
-		ok = sqlite3_step(st) == SQLITE_DONE;
-		sqlite3_finalize(st);
-	}
-	if (!ok)
+	if (api_exec(srv->db, "UPDATE refresh_tokens SET revoked_at = ? "
+	    "WHERE user_id = ? AND revoked_at IS NULL", "ii", req->now,
+	    req->user->id) < 0)
 		return api_error(resp, 500, "internal",
 		    "cannot end the sessions", NULL);
 	resp->status = 204;
@@ -556,7 +508,7 @@ me(struct server *srv, struct request *req, struct response *resp)
 {
 	resp->json = feed_render(srv, req->user, "user", req->user->id);
 	if (resp->json == NULL)
-		return api_error(resp, 404, "not_found", "no such user", NULL);
+		return api_not_found(resp, "user");
 	resp->status = 200;
 	return 200;
 }

@@ -82,39 +82,7 @@ static const struct {
 
 /* ---- database ----------------------------------------------------------- */
 
-static int
-db_failed(struct response *resp)
-{
-	return api_error(resp, 500, "internal", "database error", NULL);
-}
-
-static int
-conversation_missing(struct response *resp)
-{
-	return api_error(resp, 404, "not_found", "no such conversation", NULL);
-}
-
-static void
-copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
-{
-	const unsigned char *s = sqlite3_column_text(st, col);
-
-	snprintf(dst, len, "%s", s != NULL ? (const char *)s : "");
-}
-
 /* ---- text --------------------------------------------------------------- */
-
-/* Characters (code points) of valid UTF-8: every byte that does not
- * continue a sequence starts one. */
-static size_t
-utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
 
 /* ASCII whitespace only: the locale must not decide what a reply is. */
 static int
@@ -189,7 +157,7 @@ label_valid(const char *s)
 
 	if (!text_utf8_valid(s, strlen(s)))
 		return 0;
-	n = utf8_chars(s);
+	n = api_utf8_chars(s);
 	if (n < 1 || n > LABEL_CHARS || is_blank(s))
 		return 0;
 	for (; *p != '\0'; p++) {
@@ -210,16 +178,15 @@ conversation_load(sqlite3 *db, int64_t id, struct conv *cv)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db,
+	if ((st = api_prepare(db,
 	    "SELECT c.id, c.company_id, ifnull(c.assignee_id, 0), "
 	    "ifnull(c.snoozed_until, 0), c.version, c.handoff_requested, "
 	    "c.unread_count, c.payment_reminder, ch.platform, c.status, "
 	    "c.priority, c.handler, ifnull(ct.name, '') "
 	    "FROM conversations c JOIN channels ch ON ch.id = c.channel_id "
 	    "LEFT JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = ?",
-	    -1, &st, NULL) != SQLITE_OK)
+	    "i", id)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(cv, 0, sizeof *cv);
 		cv->id = sqlite3_column_int64(st, 0);
@@ -230,11 +197,11 @@ conversation_load(sqlite3 *db, int64_t id, struct conv *cv)
 		cv->handoff_requested = sqlite3_column_int(st, 5);
 		cv->unread_count = sqlite3_column_int(st, 6);
 		cv->payment_reminder = sqlite3_column_int(st, 7);
-		copy_text(cv->platform, sizeof cv->platform, st, 8);
-		copy_text(cv->status, sizeof cv->status, st, 9);
-		copy_text(cv->priority, sizeof cv->priority, st, 10);
-		copy_text(cv->handler, sizeof cv->handler, st, 11);
-		copy_text(cv->contact, sizeof cv->contact, st, 12);
+		api_column_text(cv->platform, sizeof cv->platform, st, 8);
+		api_column_text(cv->status, sizeof cv->status, st, 9);
+		api_column_text(cv->priority, sizeof cv->priority, st, 10);
+		api_column_text(cv->handler, sizeof cv->handler, st, 11);
+		api_column_text(cv->contact, sizeof cv->contact, st, 12);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
@@ -259,11 +226,11 @@ conversation_find(struct server *srv, struct request *req,
 	int rc;
 
 	if (req->nids < 1)
-		return conversation_missing(resp);
+		return api_not_found(resp, "conversation");
 	if ((rc = conversation_load(srv->db, req->ids[0], cv)) < 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	if (rc > 0 || !conversation_visible(srv, req->user, cv))
-		return conversation_missing(resp);
+		return api_not_found(resp, "conversation");
 	if (write && req->user->role == USER_BILLING)
 		return api_error(resp, 403, "forbidden",
 		    "billing may read conversations but not change them", NULL);
@@ -314,7 +281,7 @@ conversation_answer(struct server *srv, struct request *req,
     struct response *resp, int64_t id)
 {
 	if ((resp->json = conversation_json(srv, req->user, id)) == NULL)
-		return conversation_missing(resp);
+		return api_not_found(resp, "conversation");
 	return resp->status = 200;
 }
 
@@ -323,7 +290,7 @@ conversation_done(struct server *srv, struct request *req,
     struct response *resp, int64_t id)
 {
 	if (conversation_changed(srv, id) != 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	return conversation_answer(srv, req, resp, id);
 }
 
@@ -355,14 +322,6 @@ conversation_event(struct server *srv, struct request *req,
 }
 
 /* ---- body fields -------------------------------------------------------- */
-
-static const cJSON *
-body_item(const struct request *req, const char *field)
-{
-	if (req->body == NULL || !cJSON_IsObject(req->body))
-		return NULL;
-	return cJSON_GetObjectItemCaseSensitive(req->body, field);
-}
 
 /* ---- GET /conversations/{id} --------------------------------------------- */
 
@@ -409,7 +368,7 @@ conversation_message(struct server *srv, struct request *req,
 	note = strcmp(kind, "note") == 0;
 	if (is_blank(body))
 		return api_error(resp, 422, "empty", "body is empty", "body");
-	chars = utf8_chars(body);
+	chars = api_utf8_chars(body);
 	if (note) {
 		if (chars > NOTE_CHARS)
 			return api_error(resp, 422, "note_too_long",
@@ -427,10 +386,10 @@ conversation_message(struct server *srv, struct request *req,
 	    "created_at) VALUES (?, 'out', ?, 'user', ?, ?, ?, ?)", "ititti",
 	    cv.id, kind, req->user->id, body, note ? NULL : "sent",
 	    req->now) != 1)
-		return db_failed(resp);
+		return api_db_error(resp);
 	mid = sqlite3_last_insert_rowid(srv->db);
 	if ((preview = conversation_preview(body)) == NULL)
-		return db_failed(resp);
+		return api_db_error(resp);
 	if (note)
 		rc = api_exec(srv->db, "UPDATE conversations SET "
 		    "last_activity_at = ?, last_message_preview = ?, "
@@ -444,13 +403,13 @@ conversation_message(struct server *srv, struct request *req,
 		    preview, cv.id);
 	free(preview);
 	if (rc != 1)
-		return db_failed(resp);
+		return api_db_error(resp);
 	if (feed_record(srv, "message", mid, "upsert") != 0 ||
 	    conversation_changed(srv, cv.id) != 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	/* The message is the answer; the conversation travels in the feed. */
 	if ((resp->json = feed_render(srv, req->user, "message", mid)) == NULL)
-		return conversation_missing(resp);
+		return api_not_found(resp, "conversation");
 	return resp->status = 201;
 }
 
@@ -475,18 +434,18 @@ static int
 conversation_snooze_until(struct request *req, struct response *resp,
     const char *status, int64_t *until)
 {
-	const cJSON *item = body_item(req, "snoozed_until");
+	const cJSON *item = api_body_field(req, "snoozed_until");
 	int rc;
 
 	*until = 0;
 	if (strcmp(status, "snoozed") != 0) {
-		if (item != NULL && !cJSON_IsNull(item))
+		if (item != NULL)
 			return api_error(resp, 422, "invalid_value",
 			    "snoozed_until goes only with status snoozed",
 			    "snoozed_until");
 		return 0;
 	}
-	if (item == NULL || cJSON_IsNull(item))
+	if (item == NULL)
 		return api_error(resp, 422, "missing_field",
 		    "a snooze needs snoozed_until (Unix seconds)",
 		    "snoozed_until");
@@ -524,7 +483,7 @@ conversation_status(struct server *srv, struct request *req,
 	if (api_exec(srv->db, "UPDATE conversations SET status = ?, "
 	    "snoozed_until = ? WHERE id = ?", "tzi", status, until,
 	    cv.id) != 1)
-		return db_failed(resp);
+		return api_db_error(resp);
 	if (strcmp(status, "snoozed") == 0) {
 		utc_minute(when, sizeof when, until);
 		rc = conversation_event(srv, req, &cv,
@@ -538,11 +497,11 @@ conversation_status(struct server *srv, struct request *req,
 		rc = conversation_event(srv, req, &cv, "Marked %s by %s",
 		    status, who);
 	if (rc != 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	snprintf(detail, sizeof detail, "status %s → %s", cv.status, status);
 	if (audit_record(srv, req->user, 0, "conversation.status",
 	    "conversation", cv.id, detail) != 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	return conversation_done(srv, req, resp, cv.id);
 }
 
@@ -577,19 +536,18 @@ conversation_assignee(struct server *srv, const struct conv *cv,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(srv->db, "SELECT id, role, email, name "
-	    "FROM users WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+	if ((st = api_prepare(srv->db, "SELECT id, role, email, name "
+	    "FROM users WHERE id = ?", "i", user_id)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, user_id);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char role[16];
 
 		memset(u, 0, sizeof *u);
 		u->id = sqlite3_column_int64(st, 0);
-		copy_text(role, sizeof role, st, 1);
+		api_column_text(role, sizeof role, st, 1);
 		u->role = role_of(role);
-		copy_text(u->email, sizeof u->email, st, 2);
-		copy_text(u->name, sizeof u->name, st, 3);
+		api_column_text(u->email, sizeof u->email, st, 2);
+		api_column_text(u->name, sizeof u->name, st, 3);
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
@@ -616,7 +574,9 @@ conversation_assign(struct server *srv, struct request *req,
 		return rc;
 	if ((rc = conversation_precondition(srv, req, resp, &cv)) != 0)
 		return rc;
-	if ((item = body_item(req, "user_id")) == NULL)
+	/* Here null means something: unassign. */
+	if (req->body == NULL || (item = cJSON_GetObjectItemCaseSensitive(
+	    req->body, "user_id")) == NULL)
 		return api_error(resp, 422, "missing_field",
 		    "user_id is required (null unassigns)", "user_id");
 	if (!cJSON_IsNull(item)) {
@@ -624,7 +584,7 @@ conversation_assign(struct server *srv, struct request *req,
 		    &uid)) != 0)
 			return rc;
 		if ((rc = conversation_assignee(srv, &cv, uid, &to)) < 0)
-			return db_failed(resp);
+			return api_db_error(resp);
 		if (rc > 0)
 			return api_error(resp, 422, "invalid_assignee",
 			    "the assignee must be a user who may answer this "
@@ -635,7 +595,7 @@ conversation_assign(struct server *srv, struct request *req,
 
 	if (api_exec(srv->db, "UPDATE conversations SET assignee_id = ? "
 	    "WHERE id = ?", "zi", uid, cv.id) != 1)
-		return db_failed(resp);
+		return api_db_error(resp);
 	if (uid == 0) {
 		rc = conversation_event(srv, req, &cv, "Unassigned by %s",
 		    req->user->name);
@@ -647,14 +607,14 @@ conversation_assign(struct server *srv, struct request *req,
 	}
 	if (rc != 0 || audit_record(srv, req->user, 0, "conversation.assign",
 	    "conversation", cv.id, detail) != 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	/* Nobody needs telling what they just did themselves. */
 	if (uid != 0 && uid != req->user->id) {
 		snprintf(title, sizeof title, "%s (%s) was assigned to you",
 		    cv.contact, cv.platform);
 		if (notify(srv, uid, "assigned", title, "conversation",
 		    cv.id) != 0)
-			return db_failed(resp);
+			return api_db_error(resp);
 	}
 	return conversation_done(srv, req, resp, cv.id);
 }
@@ -680,7 +640,7 @@ conversation_priority(struct server *srv, struct request *req,
 		return conversation_answer(srv, req, resp, cv.id);
 	if (api_exec(srv->db, "UPDATE conversations SET priority = ? "
 	    "WHERE id = ?", "ti", priority, cv.id) != 1)
-		return db_failed(resp);
+		return api_db_error(resp);
 	return conversation_done(srv, req, resp, cv.id);
 }
 
@@ -692,10 +652,10 @@ static int
 labels_field(struct request *req, struct response *resp, const char *field,
     const cJSON **out)
 {
-	const cJSON *arr = body_item(req, field), *e;
+	const cJSON *arr = api_body_field(req, field), *e;
 
 	*out = NULL;
-	if (arr == NULL || cJSON_IsNull(arr))
+	if (arr == NULL)
 		return 0;
 	if (!cJSON_IsArray(arr))
 		return api_error(resp, 422, "invalid_type",
@@ -760,7 +720,7 @@ conversation_labels(struct server *srv, struct request *req,
 			if ((rc = api_exec(srv->db, "DELETE FROM "
 			    "conversation_labels WHERE conversation_id = ? "
 			    "AND label = ?", "it", cv.id, e->valuestring)) < 0)
-				return db_failed(resp);
+				return api_db_error(resp);
 			changed |= rc > 0;
 		}
 	if (add != NULL)
@@ -768,18 +728,17 @@ conversation_labels(struct server *srv, struct request *req,
 			if ((rc = api_exec(srv->db, "INSERT OR IGNORE INTO "
 			    "conversation_labels (conversation_id, label) "
 			    "VALUES (?, ?)", "it", cv.id, e->valuestring)) < 0)
-				return db_failed(resp);
+				return api_db_error(resp);
 			changed |= rc > 0;
 		}
-	if (sqlite3_prepare_v2(srv->db, "SELECT count(*) FROM "
-	    "conversation_labels WHERE conversation_id = ?", -1, &st,
-	    NULL) != SQLITE_OK)
-		return db_failed(resp);
-	sqlite3_bind_int64(st, 1, cv.id);
+	if ((st = api_prepare(srv->db, "SELECT count(*) FROM "
+	    "conversation_labels WHERE conversation_id = ?", "i",
+	    cv.id)) == NULL)
+		return api_db_error(resp);
 	n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
 	sqlite3_finalize(st);
 	if (n < 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	/* The handler's error rolls the whole request back. */
 	if (n > LABELS_MAX)
 		return api_error(resp, 422, "too_many_labels",
@@ -820,7 +779,7 @@ conversation_handoff(struct server *srv, struct request *req,
 
 	if (api_exec(srv->db, "UPDATE conversations SET handler = ?, "
 	    "handoff_requested = 0 WHERE id = ?", "ti", to, cv.id) != 1)
-		return db_failed(resp);
+		return api_db_error(resp);
 	if (strcmp(to, "human") == 0)
 		rc = conversation_event(srv, req, &cv,
 		    "%s took over from the AI", req->user->name);
@@ -830,7 +789,7 @@ conversation_handoff(struct server *srv, struct request *req,
 	snprintf(detail, sizeof detail, "handler %s → %s", cv.handler, to);
 	if (rc != 0 || audit_record(srv, req->user, 0, "conversation.handoff",
 	    "conversation", cv.id, detail) != 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	return conversation_done(srv, req, resp, cv.id);
 }
 
@@ -852,7 +811,7 @@ conversation_payment_reminder(struct server *srv, struct request *req,
 		return rc;
 	if ((rc = conversation_precondition(srv, req, resp, &cv)) != 0)
 		return rc;
-	if ((item = body_item(req, "enabled")) == NULL || cJSON_IsNull(item))
+	if ((item = api_body_field(req, "enabled")) == NULL)
 		return api_error(resp, 422, "missing_field",
 		    "enabled is required", "enabled");
 	if (!cJSON_IsBool(item))
@@ -863,7 +822,7 @@ conversation_payment_reminder(struct server *srv, struct request *req,
 		return conversation_answer(srv, req, resp, cv.id);
 	if (api_exec(srv->db, "UPDATE conversations SET payment_reminder = ? "
 	    "WHERE id = ?", "ii", (int64_t)on, cv.id) != 1)
-		return db_failed(resp);
+		return api_db_error(resp);
 	return conversation_done(srv, req, resp, cv.id);
 }
 
@@ -882,7 +841,7 @@ conversation_read(struct server *srv, struct request *req,
 		return conversation_answer(srv, req, resp, cv.id);
 	if (api_exec(srv->db, "UPDATE conversations SET unread_count = 0 "
 	    "WHERE id = ?", "i", cv.id) != 1)
-		return db_failed(resp);
+		return api_db_error(resp);
 	return conversation_done(srv, req, resp, cv.id);
 }
 

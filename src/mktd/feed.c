@@ -630,10 +630,9 @@ count_after(sqlite3 *db, int64_t seq)
 	sqlite3_stmt *st;
 	int64_t n = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM changes WHERE "
-	    "seq > ?", -1, &st, NULL) != SQLITE_OK)
+	if ((st = api_prepare(db, "SELECT count(*) FROM changes WHERE "
+	    "seq > ?", "i", seq)) == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, seq);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);

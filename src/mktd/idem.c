@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 
+#include "api.h"
 #include "idem.h"
 
 bool
@@ -66,16 +67,8 @@ column_dup(sqlite3_stmt *st, int col, size_t *len)
 static void
 count_replay(sqlite3 *db, int64_t user_id, const char *key)
 {
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(db, "UPDATE idempotency SET replays = "
-	    "replays + 1 WHERE user_id = ? AND key = ?", -1, &st,
-	    NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
+	api_exec(db, "UPDATE idempotency SET replays = replays + 1 WHERE "
+	    "user_id = ? AND key = ?", "it", user_id, key);
 }
 
 enum idem_found
@@ -121,14 +114,10 @@ idem_store(sqlite3 *db, int64_t user_id, const char *key, const char *method,
 	sqlite3_stmt *st;
 	int ok;
 
-	if (sqlite3_prepare_v2(db, "DELETE FROM idempotency WHERE "
-	    "created_at < ?", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, now - IDEM_RETENTION);
-	ok = sqlite3_step(st) == SQLITE_DONE;
-	sqlite3_finalize(st);
-	if (!ok || sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO "
-	    "idempotency(user_id, key, method, path, request_hash, status, "
+	if (api_exec(db, "DELETE FROM idempotency WHERE created_at < ?", "i",
+	    now - IDEM_RETENTION) < 0 ||
+	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO idempotency("
+	    "user_id, key, method, path, request_hash, status, "
 	    "content_type, body, applied, created_at) VALUES "
 	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
 		return -1;

@@ -59,7 +59,6 @@
  *     under srv->lock; invoice_timer_stop() wakes and joins it (joined
  *     rather than detached, so it never touches a closed database). */
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,34 +96,6 @@ static const char *const ref_kinds[] = { "booking", "order", NULL };
 /* ---- database ----------------------------------------------------------- */
 
 static int
-db_failed(struct response *resp)
-{
-	return api_error(resp, 500, "internal", "database error", NULL);
-}
-
-static int
-invoice_missing(struct response *resp)
-{
-	return api_error(resp, 404, "not_found", "no such invoice", NULL);
-}
-
-static void
-copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
-{
-	const unsigned char *s = sqlite3_column_text(st, col);
-
-	snprintf(dst, len, "%s", s != NULL ? (const char *)s : "");
-}
-
-static const cJSON *
-body_item(const struct request *req, const char *field)
-{
-	if (req->body == NULL || !cJSON_IsObject(req->body))
-		return NULL;
-	return cJSON_GetObjectItemCaseSensitive(req->body, field);
-}
-
-static int
 may_bill(const struct user *u)
 {
 	return u->role == USER_ADMIN || u->role == USER_BILLING;
@@ -160,19 +131,18 @@ invoice_load(sqlite3 *db, int64_t id, struct inv *v)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "SELECT id, company_id, version, status, "
+	if ((st = api_prepare(db, "SELECT id, company_id, version, status, "
 	    "currency, subtotal_minor, discount_minor, tax_minor, total_minor, "
 	    "amount_paid_minor, amount_due_minor FROM invoices WHERE id = ?",
-	    -1, &st, NULL) != SQLITE_OK)
+	    "i", id)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(v, 0, sizeof *v);
 		v->id = sqlite3_column_int64(st, 0);
 		v->company_id = sqlite3_column_int64(st, 1);
 		v->version = sqlite3_column_int64(st, 2);
-		copy_text(v->status, sizeof v->status, st, 3);
-		copy_text(v->currency, sizeof v->currency, st, 4);
+		api_column_text(v->status, sizeof v->status, st, 3);
+		api_column_text(v->currency, sizeof v->currency, st, 4);
 		v->t.subtotal_minor = sqlite3_column_int64(st, 5);
 		v->t.discount_minor = sqlite3_column_int64(st, 6);
 		v->t.tax_minor = sqlite3_column_int64(st, 7);
@@ -193,11 +163,11 @@ invoice_find(struct server *srv, struct request *req, struct response *resp,
 	int rc;
 
 	if (req->nids < 1 || req->user->role == USER_PERFORMER)
-		return invoice_missing(resp);
+		return api_not_found(resp, "invoice");
 	if ((rc = invoice_load(srv->db, req->ids[0], v)) < 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	if (rc > 0 || !scope_company(srv, req->user, v->company_id))
-		return invoice_missing(resp);
+		return api_not_found(resp, "invoice");
 	if (write && !may_bill(req->user))
 		return forbidden(resp);
 	return 0;
@@ -223,7 +193,7 @@ invoice_answer(struct server *srv, struct request *req,
     struct response *resp, int64_t id, int status)
 {
 	if ((resp->json = feed_render(srv, req->user, "invoice", id)) == NULL)
-		return invoice_missing(resp);
+		return api_not_found(resp, "invoice");
 	return resp->status = status;
 }
 
@@ -255,12 +225,11 @@ company_load(sqlite3 *db, int64_t id, struct company *c)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "SELECT id, ifnull(owner_id, 0), is_eu, "
+	if ((st = api_prepare(db, "SELECT id, ifnull(owner_id, 0), is_eu, "
 	    "vat_verified, ifnull(deferral_days, -1), ifnull(country, ''), "
 	    "ifnull(vat_number, ''), invoice_currency, block_state "
-	    "FROM companies WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+	    "FROM companies WHERE id = ?", "i", id)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(c, 0, sizeof *c);
 		c->id = sqlite3_column_int64(st, 0);
@@ -268,10 +237,10 @@ company_load(sqlite3 *db, int64_t id, struct company *c)
 		c->is_eu = sqlite3_column_int(st, 2);
 		c->vat_verified = sqlite3_column_int(st, 3);
 		c->deferral_days = sqlite3_column_int(st, 4);
-		copy_text(c->country, sizeof c->country, st, 5);
-		copy_text(c->vat_number, sizeof c->vat_number, st, 6);
-		copy_text(c->currency, sizeof c->currency, st, 7);
-		copy_text(c->block_state, sizeof c->block_state, st, 8);
+		api_column_text(c->country, sizeof c->country, st, 5);
+		api_column_text(c->vat_number, sizeof c->vat_number, st, 6);
+		api_column_text(c->currency, sizeof c->currency, st, 7);
+		api_column_text(c->block_state, sizeof c->block_state, st, 8);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
@@ -311,13 +280,12 @@ company_block_update(struct server *srv, int64_t company_id, int32_t today,
 	char cur[16], detail[64];
 	const char *name;
 
-	if (sqlite3_prepare_v2(srv->db, "SELECT ifnull(sum(amount_due_minor), "
+	if ((st = api_prepare(srv->db, "SELECT ifnull(sum(amount_due_minor), "
 	    "0), min(CASE WHEN status = 'overdue' THEN due_date END), "
 	    "(SELECT block_state FROM companies WHERE id = ?1) "
 	    "FROM invoices WHERE company_id = ?1 AND status IN ('sent', "
-	    "'overdue')", -1, &st, NULL) != SQLITE_OK)
+	    "'overdue')", "i", company_id)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, company_id);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
 		return -1;
@@ -327,7 +295,7 @@ company_block_update(struct server *srv, int64_t company_id, int32_t today,
 	    billing_date_parse((const char *)sqlite3_column_text(st, 1),
 	    &oldest) == BILLING_OK)
 		have_oldest = 1;
-	copy_text(cur, sizeof cur, st, 2);
+	api_column_text(cur, sizeof cur, st, 2);
 	sqlite3_finalize(st);
 	if (have_oldest)
 		days = billing_days_overdue(oldest, today);
@@ -496,27 +464,17 @@ agency_line(struct response *resp, int i, const cJSON *af,
 	return 0;
 }
 
-static size_t
-utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
 /* Parses and checks body.lines into bl and li (n entries). */
 static int
 lines_parse(struct request *req, struct response *resp,
     struct billing_line **blp, struct line_in **lip, size_t *np)
 {
-	const cJSON *arr = body_item(req, "lines"), *e;
+	const cJSON *arr = api_body_field(req, "lines"), *e;
 	struct billing_line *bl;
 	struct line_in *li;
 	int n, i = 0, bad, rc;
 
-	if (arr == NULL || cJSON_IsNull(arr))
+	if (arr == NULL)
 		return api_error(resp, 422, "missing_field",
 		    "an invoice needs lines", "lines");
 	if (!cJSON_IsArray(arr))
@@ -531,7 +489,7 @@ lines_parse(struct request *req, struct response *resp,
 	if (bl == NULL || li == NULL) {
 		free(bl);
 		free(li);
-		return db_failed(resp);
+		return api_db_error(resp);
 	}
 	cJSON_ArrayForEach(e, arr) {
 		const cJSON *rid, *af;
@@ -545,7 +503,7 @@ lines_parse(struct request *req, struct response *resp,
 			af = NULL;
 		li[i].description = line_string(e, "description", &bad);
 		if (bad || (li[i].description != NULL &&
-		    utf8_chars(li[i].description) > DESC_CHARS)) {
+		    api_utf8_chars(li[i].description) > DESC_CHARS)) {
 			rc = line_error(resp, i, "invalid_value", "description");
 			goto fail;
 		}
@@ -625,7 +583,7 @@ lines_parse(struct request *req, struct response *resp,
 		}
 		li[i].fee_breakdown = line_string(e, "fee_breakdown", &bad);
 		if (bad || (li[i].fee_breakdown != NULL &&
-		    utf8_chars(li[i].fee_breakdown) > DESC_CHARS)) {
+		    api_utf8_chars(li[i].fee_breakdown) > DESC_CHARS)) {
 			rc = line_error(resp, i, "invalid_value",
 			    "fee_breakdown");
 			goto fail;
@@ -732,7 +690,7 @@ invoice_create(struct server *srv, struct request *req,
 	    &company_id)) != 0)
 		return rc;
 	if ((rc = company_load(srv->db, company_id, &c)) < 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	if (rc > 0 || !scope_company(srv, req->user, company_id))
 		return api_error(resp, 404, "not_found", "no such company",
 		    "company_id");
@@ -787,7 +745,7 @@ invoice_create(struct server *srv, struct request *req,
 	    feed_record(srv, "invoice", id, "upsert") != 0 ||
 	    audit_record(srv, req->user, 0, "invoice.create", "invoice", id,
 	    kind) != 0) {
-		rc = db_failed(resp);
+		rc = api_db_error(resp);
 		goto out;
 	}
 	rc = invoice_answer(srv, req, resp, id, 201);
@@ -795,6 +753,19 @@ out:
 	free(bl);
 	free(li);
 	return rc;
+}
+
+/* After a write to an invoice that moves money or status: the feed, the
+ * audit log and the company's block state, in that order. */
+static int
+invoice_changed(struct server *srv, struct request *req, const struct inv *v,
+    const char *action, const char *detail)
+{
+	if (feed_record(srv, "invoice", v->id, "upsert") != 0 ||
+	    audit_record(srv, req->user, 0, action, "invoice", v->id,
+	    detail) != 0)
+		return -1;
+	return company_block_now(srv, v->company_id, req->now);
 }
 
 /* ---- POST /invoices/{id}/issue ------------------------------------------ */
@@ -821,7 +792,7 @@ number_allocate(sqlite3 *db, int year, char *buf, size_t len)
 		return -1;
 	}
 	counter = sqlite3_column_int64(st, 0);
-	copy_text(last, sizeof last, st, 1);
+	api_column_text(last, sizeof last, st, 1);
 	sqlite3_finalize(st);
 	if (last[0] != '\0' && invoice_number_parse(last, &y, &seq) !=
 	    BILLING_OK)
@@ -860,11 +831,11 @@ invoice_issue(struct server *srv, struct request *req, struct response *resp)
 		return invoice_state(resp, &v, "issue");
 	if (company_load(srv->db, v.company_id, &c) != 0 ||
 	    today_of(req->now, &today, today_s, sizeof today_s) != 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	if (billing_due_date(today, c.deferral_days > BILLING_MAX_DEFERRAL ?
 	    BILLING_MAX_DEFERRAL : c.deferral_days, &due) != BILLING_OK ||
 	    billing_date_format(due, due_s, sizeof due_s) != BILLING_OK)
-		return db_failed(resp);
+		return api_db_error(resp);
 	if (number_allocate(srv->db, atoi(today_s), number, sizeof number) != 0)
 		return api_error(resp, 409, "numbers_exhausted",
 		    "no invoice number left this year", NULL);
@@ -872,11 +843,8 @@ invoice_issue(struct server *srv, struct request *req, struct response *resp)
 	    "issue_date = ?, due_date = ?, version = version + 1, "
 	    "updated_at = ? WHERE id = ?", "tttii", number, today_s, due_s,
 	    req->now, v.id) != 1 ||
-	    feed_record(srv, "invoice", v.id, "upsert") != 0 ||
-	    audit_record(srv, req->user, 0, "invoice.issue", "invoice", v.id,
-	    number) != 0 ||
-	    company_block_now(srv, v.company_id, req->now) != 0)
-		return db_failed(resp);
+	    invoice_changed(srv, req, &v, "invoice.issue", number) != 0)
+		return api_db_error(resp);
 	return invoice_answer(srv, req, resp, v.id, 200);
 }
 
@@ -919,31 +887,28 @@ invoice_payment(struct server *srv, struct request *req,
 	    "created_at) VALUES (?, ?, ?, ?, ?, ?, 'confirmed', ?, ?)",
 	    "iitttiii", v.id, amount, v.currency, method, reference, paid_at,
 	    req->user->id, req->now) != 1)
-		return db_failed(resp);
+		return api_db_error(resp);
 	pid = sqlite3_last_insert_rowid(srv->db);
 	if (api_exec(srv->db, "UPDATE invoices SET amount_paid_minor = ?, "
 	    "amount_due_minor = ?, status = ?, version = version + 1, "
 	    "updated_at = ? WHERE id = ?", "iitii", v.t.paid_minor,
 	    v.t.due_minor, full ? "paid" : v.status, req->now, v.id) != 1 ||
-	    feed_record(srv, "payment", pid, "upsert") != 0 ||
-	    feed_record(srv, "invoice", v.id, "upsert") != 0)
-		return db_failed(resp);
+	    feed_record(srv, "payment", pid, "upsert") != 0)
+		return api_db_error(resp);
 	snprintf(detail, sizeof detail, "%lld %s by %s%s", (long long)amount,
 	    v.currency, method, full ? ", paid in full" : "");
-	if (audit_record(srv, req->user, 0, "invoice.payment", "invoice", v.id,
-	    detail) != 0 ||
-	    company_block_now(srv, v.company_id, req->now) != 0 ||
+	if (invoice_changed(srv, req, &v, "invoice.payment", detail) != 0 ||
 	    company_load(srv->db, v.company_id, &c) != 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	if (c.owner_id != 0) {
 		snprintf(title, sizeof title, "Payment received: %lld %s",
 		    (long long)amount, v.currency);
 		if (notify(srv, c.owner_id, "payment_received", title,
 		    "invoice", v.id) != 0)
-			return db_failed(resp);
+			return api_db_error(resp);
 	}
 	if ((out = cJSON_CreateObject()) == NULL)
-		return db_failed(resp);
+		return api_db_error(resp);
 	resp->json = out;
 	cJSON_AddItemToObject(out, "payment", feed_render(srv, req->user,
 	    "payment", pid));
@@ -986,11 +951,8 @@ invoice_cancel(struct server *srv, struct request *req,
 	    "cancel_reason = ?, amount_due_minor = 0, version = version + 1, "
 	    "updated_at = ? WHERE id = ?", "tii", reason, req->now,
 	    v.id) != 1 ||
-	    feed_record(srv, "invoice", v.id, "upsert") != 0 ||
-	    audit_record(srv, req->user, 0, "invoice.cancel", "invoice", v.id,
-	    reason) != 0 ||
-	    company_block_now(srv, v.company_id, req->now) != 0)
-		return db_failed(resp);
+	    invoice_changed(srv, req, &v, "invoice.cancel", reason) != 0)
+		return api_db_error(resp);
 	return invoice_answer(srv, req, resp, v.id, 200);
 }
 
@@ -1024,7 +986,7 @@ terms_load(sqlite3 *db, int64_t company_id, struct commission_terms *t,
 			t->type = COMMISSION_PERCENT;
 		t->percent_bp = sqlite3_column_int(st, 1);
 		t->fixed_minor = sqlite3_column_int64(st, 2);
-		copy_text(t->currency, sizeof t->currency, st, 3);
+		api_column_text(t->currency, sizeof t->currency, st, 3);
 		t->min_minor = sqlite3_column_int64(st, 4);
 		t->max_minor = sqlite3_column_int64(st, 5);
 		if (vf != NULL)
@@ -1113,8 +1075,8 @@ bill_company(struct server *srv, struct request *req, int64_t company_id,
 		items[n].order_id = sqlite3_column_int64(st, 0);
 		items[n].amount = sqlite3_column_int64(st, 1);
 		items[n].updated_at = sqlite3_column_int64(st, 2);
-		copy_text(items[n].number, sizeof items[n].number, st, 3);
-		copy_text(items[n].title, sizeof items[n].title, st, 4);
+		api_column_text(items[n].number, sizeof items[n].number, st, 3);
+		api_column_text(items[n].title, sizeof items[n].title, st, 4);
 		n++;
 	}
 	if (n == 0 || n > LINES_MAX) {
@@ -1215,7 +1177,7 @@ billing_run(struct server *srv, struct request *req, struct response *resp)
 	    "AND budget_minor IS NOT NULL AND updated_at >= ? AND "
 	    "updated_at < ? ORDER BY company_id, currency", -1, &st, NULL) !=
 	    SQLITE_OK)
-		return db_failed(resp);
+		return api_db_error(resp);
 	sqlite3_bind_int64(st, 1, t0);
 	sqlite3_bind_int64(st, 2, t1);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -1226,13 +1188,13 @@ billing_run(struct server *srv, struct request *req, struct response *resp)
 			if (p == NULL) {
 				sqlite3_finalize(st);
 				free(grp);
-				return db_failed(resp);
+				return api_db_error(resp);
 			}
 			grp = p;
 			cap = nc;
 		}
 		grp[n].company = sqlite3_column_int64(st, 0);
-		copy_text(grp[n].currency, sizeof grp[n].currency, st, 1);
+		api_column_text(grp[n].currency, sizeof grp[n].currency, st, 1);
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -1256,7 +1218,7 @@ billing_run(struct server *srv, struct request *req, struct response *resp)
 		    t1, ps, pe, &id) != 0) {
 			free(grp);
 			cJSON_Delete(out);
-			return db_failed(resp);
+			return api_db_error(resp);
 		}
 		if (id == 0)
 			skipped++;
@@ -1372,15 +1334,15 @@ invoice_mark_overdue(struct server *srv, struct request *req,
 	if (!may_bill(req->user))
 		return forbidden(resp);
 	if ((out = cJSON_CreateObject()) == NULL)
-		return db_failed(resp);
+		return api_db_error(resp);
 	if (invoice_overdue_run(srv, req->now, out) != 0) {
 		cJSON_Delete(out);
-		return db_failed(resp);
+		return api_db_error(resp);
 	}
 	if (audit_record(srv, req->user, 0, "invoice.mark_overdue", "invoice",
 	    0, NULL) != 0) {
 		cJSON_Delete(out);
-		return db_failed(resp);
+		return api_db_error(resp);
 	}
 	resp->json = out;
 	return resp->status = 200;

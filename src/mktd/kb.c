@@ -131,22 +131,6 @@ buf_str(struct buf *b, const char *s)
 }
 
 static int
-db_failed(struct response *resp)
-{
-	return api_error(resp, 500, "internal", "database error", NULL);
-}
-
-static size_t
-utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
-static int
 type_of(const char *s, enum ctype *out)
 {
 	for (int i = 0; type_names[i] != NULL; i++)
@@ -178,11 +162,10 @@ schema_load(sqlite3 *db, int64_t table_id, struct schema *s)
 	int rc;
 
 	memset(s, 0, sizeof *s);
-	if (sqlite3_prepare_v2(db, "SELECT name, type, required, enum_values "
-	    "FROM kb_columns WHERE table_id = ? ORDER BY position", -1, &st,
-	    NULL) != SQLITE_OK)
+	if ((st = api_prepare(db, "SELECT name, type, required, enum_values "
+	    "FROM kb_columns WHERE table_id = ? ORDER BY position", "i",
+	    table_id)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, table_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct col *c, *p;
 		const char *ev = (const char *)sqlite3_column_text(st, 3);
@@ -248,7 +231,7 @@ text_ok(const struct col *c, const char *s, struct cellerr *e)
 {
 	if (!text_utf8_valid(s, strlen(s)))
 		return cell_fail(e, "invalid_utf8", c, "not valid UTF-8");
-	if (utf8_chars(s) > TEXT_CHARS)
+	if (api_utf8_chars(s) > TEXT_CHARS)
 		return cell_fail(e, "too_long", c,
 		    "longer than 4000 characters");
 	return 0;
@@ -553,18 +536,6 @@ cell_from_text(const struct col *c, const char *s, cJSON **out,
 
 /* ---- tables and rows ---------------------------------------------------- */
 
-static int
-table_missing(struct response *resp)
-{
-	return api_error(resp, 404, "not_found", "no such table", NULL);
-}
-
-static int
-row_missing(struct response *resp)
-{
-	return api_error(resp, 404, "not_found", "no such row", NULL);
-}
-
 /* Loads the path's table: 404 when missing or out of scope; with write,
  * 403 for billing, which may only read. */
 static int
@@ -575,13 +546,12 @@ table_find(struct server *srv, struct request *req, struct response *resp,
 	int rc;
 
 	if (req->nids < 1)
-		return table_missing(resp);
-	if (sqlite3_prepare_v2(srv->db, "SELECT t.id, t.company_id, "
+		return api_not_found(resp, "table");
+	if ((st = api_prepare(srv->db, "SELECT t.id, t.company_id, "
 	    "ifnull(c.owner_id, 0), t.version FROM kb_tables t "
-	    "JOIN companies c ON c.id = t.company_id WHERE t.id = ?", -1, &st,
-	    NULL) != SQLITE_OK)
-		return db_failed(resp);
-	sqlite3_bind_int64(st, 1, req->ids[0]);
+	    "JOIN companies c ON c.id = t.company_id WHERE t.id = ?", "i",
+	    req->ids[0])) == NULL)
+		return api_db_error(resp);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		t->id = sqlite3_column_int64(st, 0);
 		t->company_id = sqlite3_column_int64(st, 1);
@@ -590,10 +560,10 @@ table_find(struct server *srv, struct request *req, struct response *resp,
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_failed(resp);
+		return api_db_error(resp);
 	if (rc == SQLITE_DONE || req->user->role == USER_PERFORMER ||
 	    !scope_company(srv, req->user, t->company_id))
-		return table_missing(resp);
+		return api_not_found(resp, "table");
 	if (write && req->user->role == USER_BILLING)
 		return api_error(resp, 403, "forbidden",
 		    "billing may read the knowledge base but not change it",
@@ -611,7 +581,7 @@ row_find(struct server *srv, struct response *resp, int64_t table_id,
 
 	if (sqlite3_prepare_v2(srv->db, "SELECT version, cells FROM kb_rows "
 	    "WHERE id = ? AND table_id = ?", -1, &st, NULL) != SQLITE_OK)
-		return db_failed(resp);
+		return api_db_error(resp);
 	sqlite3_bind_int64(st, 1, row_id);
 	sqlite3_bind_int64(st, 2, table_id);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -620,9 +590,9 @@ row_find(struct server *srv, struct response *resp, int64_t table_id,
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
-		return row_missing(resp);
+		return api_not_found(resp, "row");
 	if (rc != SQLITE_ROW || *cells == NULL)
-		return db_failed(resp);
+		return api_db_error(resp);
 	return 0;
 }
 
@@ -653,7 +623,7 @@ answer(struct server *srv, struct request *req, struct response *resp,
     const char *type, int64_t id, int status)
 {
 	if ((resp->json = feed_render(srv, req->user, type, id)) == NULL)
-		return api_error(resp, 404, "not_found", "no such row", NULL);
+		return api_not_found(resp, "row");
 	return resp->status = status;
 }
 
@@ -711,7 +681,7 @@ row_create(struct server *srv, struct request *req, struct response *resp)
 	if ((rc = body_cells(req, resp, &src)) != 0)
 		return rc;
 	if (schema_load(srv->db, t.id, &s) != 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	cells = cells_build(&s, src, 1, &e, &field);
 	if (cells == NULL) {
 		/* field points into the schema or the body: answer first */
@@ -723,13 +693,13 @@ row_create(struct server *srv, struct request *req, struct response *resp)
 	text = cJSON_PrintUnformatted(cells);
 	cJSON_Delete(cells);
 	if (text == NULL)
-		return db_failed(resp);
+		return api_db_error(resp);
 	if (sqlite3_prepare_v2(srv->db, "INSERT INTO kb_rows (table_id, "
 	    "position, cells, version, updated_at) VALUES (?1, (SELECT "
 	    "ifnull(max(position), 0) + 1 FROM kb_rows WHERE table_id = ?1), "
 	    "?2, 1, ?3)", -1, &st, NULL) != SQLITE_OK) {
 		free(text);
-		return db_failed(resp);
+		return api_db_error(resp);
 	}
 	sqlite3_bind_int64(st, 1, t.id);
 	sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
@@ -738,13 +708,13 @@ row_create(struct server *srv, struct request *req, struct response *resp)
 	sqlite3_finalize(st);
 	free(text);
 	if (rc != 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	id = sqlite3_last_insert_rowid(srv->db);
 	snprintf(detail, sizeof detail, "row %lld created", (long long)id);
 	if (feed_record(srv, "kb_row", id, "upsert") != 0 ||
 	    audit_record(srv, req->user, for_whom(req, &t), "kb_row.create",
 	    "kb_table", t.id, detail) != 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	return answer(srv, req, resp, "kb_row", id, 201);
 }
 
@@ -765,7 +735,7 @@ row_update(struct server *srv, struct request *req, struct response *resp)
 	if ((rc = table_find(srv, req, resp, 1, &t)) != 0)
 		return rc;
 	if (req->nids < 2)
-		return row_missing(resp);
+		return api_not_found(resp, "row");
 	id = req->ids[1];
 	if ((rc = row_find(srv, resp, t.id, id, &version, &old)) != 0)
 		return rc;
@@ -776,7 +746,7 @@ row_update(struct server *srv, struct request *req, struct response *resp)
 	}
 	if (schema_load(srv->db, t.id, &s) != 0) {
 		free(old);
-		return db_failed(resp);
+		return api_db_error(resp);
 	}
 	merged = cJSON_Parse(old);
 	if (merged == NULL || !cJSON_IsObject(merged)) {
@@ -811,7 +781,7 @@ bad:
 	cJSON_Delete(cells);
 	if (text == NULL) {
 		free(old);
-		return db_failed(resp);
+		return api_db_error(resp);
 	}
 	if (strcmp(text, old) == 0) {
 		/* Nothing changes: no new version, nothing in the feed. */
@@ -824,7 +794,7 @@ bad:
 	    "version = version + 1, updated_at = ? WHERE id = ?", -1, &st,
 	    NULL) != SQLITE_OK) {
 		free(text);
-		return db_failed(resp);
+		return api_db_error(resp);
 	}
 	sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, req->now);
@@ -836,7 +806,7 @@ bad:
 	if (rc != 0 || feed_record(srv, "kb_row", id, "upsert") != 0 ||
 	    audit_record(srv, req->user, for_whom(req, &t), "kb_row.update",
 	    "kb_table", t.id, detail) != 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	return answer(srv, req, resp, "kb_row", id, 200);
 }
 
@@ -852,7 +822,7 @@ row_delete(struct server *srv, struct request *req, struct response *resp)
 	if ((rc = table_find(srv, req, resp, 1, &t)) != 0)
 		return rc;
 	if (req->nids < 2)
-		return row_missing(resp);
+		return api_not_found(resp, "row");
 	id = req->ids[1];
 	if ((rc = row_find(srv, resp, t.id, id, &version, &old)) != 0)
 		return rc;
@@ -862,14 +832,14 @@ row_delete(struct server *srv, struct request *req, struct response *resp)
 	if (feed_record(srv, "kb_row", id, "delete") != 0 ||
 	    sqlite3_prepare_v2(srv->db, "DELETE FROM kb_rows WHERE id = ?",
 	    -1, &st, NULL) != SQLITE_OK)
-		return db_failed(resp);
+		return api_db_error(resp);
 	sqlite3_bind_int64(st, 1, id);
 	rc = bind_step(st);
 	sqlite3_finalize(st);
 	snprintf(detail, sizeof detail, "row %lld deleted", (long long)id);
 	if (rc != 0 || audit_record(srv, req->user, for_whom(req, &t),
 	    "kb_row.delete", "kb_table", t.id, detail) != 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	return resp->status = 204;
 }
 
@@ -921,7 +891,7 @@ columns_parse(struct request *req, struct response *resp, struct schema *s)
 		    "a table has 1 to 200 columns", "columns");
 	if ((s->cols = calloc((size_t)cJSON_GetArraySize(list),
 	    sizeof *s->cols)) == NULL)
-		return db_failed(resp);
+		return api_db_error(resp);
 	cJSON_ArrayForEach(item, list) {
 		const cJSON *name, *type, *req_, *ev, *x, *y;
 		struct col *c = &s->cols[i];
@@ -971,7 +941,7 @@ columns_parse(struct request *req, struct response *resp, struct schema *s)
 				    x->valuestring[0] == '\0' ||
 				    !text_utf8_valid(x->valuestring,
 				    strlen(x->valuestring)) ||
-				    utf8_chars(x->valuestring) > ENUM_CHARS)
+				    api_utf8_chars(x->valuestring) > ENUM_CHARS)
 					return col_error(resp, 422,
 					    "invalid_value", i, "enum_values",
 					    "enum values are non-empty "
@@ -993,7 +963,7 @@ columns_parse(struct request *req, struct response *resp, struct schema *s)
 			c->enums = cJSON_Duplicate(ev, 1);
 		}
 		if ((c->name = strdup(name->valuestring)) == NULL)
-			return db_failed(resp);
+			return api_db_error(resp);
 		s->n = ++i;
 	}
 	return 0;
@@ -1052,7 +1022,7 @@ row_refit(const struct schema *old, const struct schema *s, const char *text,
 	out = cJSON_PrintUnformatted(cells);
 	cJSON_Delete(cells);
 	if (out == NULL)
-		db_failed(resp);
+		api_db_error(resp);
 	return out;
 bad:
 	cJSON_Delete(cells);
@@ -1081,7 +1051,7 @@ columns_put(struct server *srv, struct request *req, struct response *resp)
 	}
 	if (schema_load(srv->db, t.id, &old) != 0) {
 		schema_free(&s);
-		return db_failed(resp);
+		return api_db_error(resp);
 	}
 	rc = 0;
 	if (sqlite3_prepare_v2(srv->db, "SELECT id, cells FROM kb_rows WHERE "
@@ -1092,7 +1062,7 @@ columns_put(struct server *srv, struct request *req, struct response *resp)
 	    sqlite3_prepare_v2(srv->db, "INSERT INTO kb_columns (table_id, "
 	    "position, name, type, required, enum_values) VALUES "
 	    "(?, ?, ?, ?, ?, ?)", -1, &ins, NULL) != SQLITE_OK) {
-		rc = db_failed(resp);
+		rc = api_db_error(resp);
 		goto out;
 	}
 	sqlite3_bind_int64(sel, 1, t.id);
@@ -1114,14 +1084,14 @@ columns_put(struct server *srv, struct request *req, struct response *resp)
 			if (bind_step(upd) != 0 ||
 			    feed_record(srv, "kb_row", id, "upsert") != 0) {
 				free(text);
-				rc = db_failed(resp);
+				rc = api_db_error(resp);
 				goto out;
 			}
 		}
 		free(text);
 	}
 	if (step != SQLITE_DONE) {
-		rc = db_failed(resp);
+		rc = api_db_error(resp);
 		goto out;
 	}
 	{
@@ -1129,14 +1099,14 @@ columns_put(struct server *srv, struct request *req, struct response *resp)
 
 		if (sqlite3_prepare_v2(srv->db, "DELETE FROM kb_columns WHERE "
 		    "table_id = ?", -1, &del, NULL) != SQLITE_OK) {
-			rc = db_failed(resp);
+			rc = api_db_error(resp);
 			goto out;
 		}
 		sqlite3_bind_int64(del, 1, t.id);
 		step = bind_step(del);
 		sqlite3_finalize(del);
 		if (step != 0) {
-			rc = db_failed(resp);
+			rc = api_db_error(resp);
 			goto out;
 		}
 	}
@@ -1158,7 +1128,7 @@ columns_put(struct server *srv, struct request *req, struct response *resp)
 		sqlite3_clear_bindings(ins);
 		free(ev);
 		if (step != 0) {
-			rc = db_failed(resp);
+			rc = api_db_error(resp);
 			goto out;
 		}
 	}
@@ -1168,7 +1138,7 @@ columns_put(struct server *srv, struct request *req, struct response *resp)
 		if (sqlite3_prepare_v2(srv->db, "UPDATE kb_tables SET version = "
 		    "version + 1, updated_at = ? WHERE id = ?", -1, &tb,
 		    NULL) != SQLITE_OK) {
-			rc = db_failed(resp);
+			rc = api_db_error(resp);
 			goto out;
 		}
 		sqlite3_bind_int64(tb, 1, req->now);
@@ -1180,7 +1150,7 @@ columns_put(struct server *srv, struct request *req, struct response *resp)
 	if (step != 0 || feed_record(srv, "kb_table", t.id, "upsert") != 0 ||
 	    audit_record(srv, req->user, for_whom(req, &t), "kb_table.columns",
 	    "kb_table", t.id, detail) != 0) {
-		rc = db_failed(resp);
+		rc = api_db_error(resp);
 		goto out;
 	}
 	rc = answer(srv, req, resp, "kb_table", t.id, 200);
@@ -1224,7 +1194,7 @@ table_export(struct server *srv, struct request *req, struct response *resp)
 	if ((rc = table_find(srv, req, resp, 0, &t)) != 0)
 		return rc;
 	if (schema_load(srv->db, t.id, &s) != 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	for (int i = 0; i < s.n; i++) {
 		if (i > 0)
 			buf_add(&b, ",", 1);
@@ -1235,7 +1205,7 @@ table_export(struct server *srv, struct request *req, struct response *resp)
 	    "table_id = ? ORDER BY position, id", -1, &st, NULL) != SQLITE_OK) {
 		schema_free(&s);
 		free(b.p);
-		return db_failed(resp);
+		return api_db_error(resp);
 	}
 	sqlite3_bind_int64(st, 1, t.id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1258,7 +1228,7 @@ table_export(struct server *srv, struct request *req, struct response *resp)
 	schema_free(&s);
 	if (rc != SQLITE_DONE || b.oom) {
 		free(b.p);
-		return db_failed(resp);
+		return api_db_error(resp);
 	}
 	resp->text = b.p;
 	resp->content_type = "text/csv; charset=utf-8";
@@ -1405,44 +1375,38 @@ header_norm(const char *in, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
-/* Seed 002's importer aliases (normalised), each with the columns it may
- * mean in the order tried. */
+/* Seed 002's importer aliases (normalised), grouped by the columns they
+ * may mean in the order tried; each alias stands in one group. */
 static const struct {
-	const char	*alias;
 	const char	*cols[3];
+	const char	*words[7];
 } aliases[] = {
-	{ "name", { "product_name", "service_name", NULL } },
-	{ "nombre", { "product_name", "service_name", NULL } },
-	{ "название", { "product_name", "service_name", NULL } },
-	{ "наименование", { "product_name", "service_name", NULL } },
-	{ "product", { "product_name", NULL, NULL } },
-	{ "producto", { "product_name", NULL, NULL } },
-	{ "nombre_del_producto", { "product_name", NULL, NULL } },
-	{ "nombre_producto", { "product_name", NULL, NULL } },
-	{ "название_товара", { "product_name", NULL, NULL } },
-	{ "товар", { "product_name", NULL, NULL } },
-	{ "service", { "service_name", NULL, NULL } },
-	{ "servicio", { "service_name", NULL, NULL } },
-	{ "nombre_del_servicio", { "service_name", NULL, NULL } },
-	{ "nombre_servicio", { "service_name", NULL, NULL } },
-	{ "название_услуги", { "service_name", NULL, NULL } },
-	{ "услуга", { "service_name", NULL, NULL } },
-	{ "price", { "price_eur", "price", NULL } },
-	{ "precio", { "price_eur", "price", NULL } },
-	{ "цена", { "price_eur", "price", NULL } },
-	{ "стоимость", { "price_eur", "price", NULL } },
-	{ "артикул", { "sku", NULL, NULL } },
-	{ "código", { "sku", NULL, NULL } },
-	{ "codigo", { "sku", NULL, NULL } },
-	{ "referencia", { "sku", NULL, NULL } },
-	{ "category", { "category", "service_category", NULL } },
-	{ "categoría", { "category", "service_category", NULL } },
-	{ "categoria", { "category", "service_category", NULL } },
-	{ "категория", { "category", "service_category", NULL } },
-	{ "описание", { "description", NULL, NULL } },
-	{ "descripción", { "description", NULL, NULL } },
-	{ "descripcion", { "description", NULL, NULL } },
+	{ { "product_name", "service_name" },
+	  { "name", "nombre", "название", "наименование" } },
+	{ { "product_name" },
+	  { "product", "producto", "nombre_del_producto", "nombre_producto",
+	    "название_товара", "товар" } },
+	{ { "service_name" },
+	  { "service", "servicio", "nombre_del_servicio", "nombre_servicio",
+	    "название_услуги", "услуга" } },
+	{ { "price_eur", "price" },
+	  { "price", "precio", "цена", "стоимость" } },
+	{ { "sku" },
+	  { "артикул", "código", "codigo", "referencia" } },
+	{ { "category", "service_category" },
+	  { "category", "categoría", "categoria", "категория" } },
+	{ { "description" },
+	  { "описание", "descripción", "descripcion" } },
 };
+
+static bool
+alias_in(const char *norm, const char *const *words)
+{
+	for (; *words != NULL; words++)
+		if (strcmp(norm, *words) == 0)
+			return true;
+	return false;
+}
 
 static const struct col *
 header_col(const struct schema *s, const char *header)
@@ -1454,9 +1418,9 @@ header_col(const struct schema *s, const char *header)
 	if ((c = schema_col(s, norm)) != NULL)
 		return c;
 	for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++) {
-		if (strcmp(norm, aliases[i].alias) != 0)
+		if (!alias_in(norm, aliases[i].words))
 			continue;
-		for (int j = 0; j < 3 && aliases[i].cols[j] != NULL; j++)
+		for (int j = 0; aliases[i].cols[j] != NULL; j++)
 			if ((c = schema_col(s, aliases[i].cols[j])) != NULL)
 				return c;
 	}
@@ -1508,7 +1472,7 @@ import_parse(const struct schema *s, const char *body, size_t len,
 			continue;	/* a blank line */
 		if (map == NULL) {
 			if ((map = calloc((size_t)r.nf, sizeof *map)) == NULL) {
-				rc = db_failed(resp);
+				rc = api_db_error(resp);
 				break;
 			}
 			nh = r.nf;
@@ -1545,7 +1509,7 @@ import_parse(const struct schema *s, const char *body, size_t len,
 			break;
 		}
 		if ((obj = cJSON_CreateObject()) == NULL) {
-			rc = db_failed(resp);
+			rc = api_db_error(resp);
 			break;
 		}
 		for (int i = 0; i < nh; i++) {
@@ -1576,14 +1540,14 @@ import_parse(const struct schema *s, const char *body, size_t len,
 
 			if (np == NULL) {
 				free(text);
-				rc = db_failed(resp);
+				rc = api_db_error(resp);
 				break;
 			}
 			im->cells = np;
 			im->cap = cap;
 		}
 		if (text == NULL) {
-			rc = db_failed(resp);
+			rc = api_db_error(resp);
 			break;
 		}
 		im->cells[im->n++] = text;
@@ -1633,7 +1597,7 @@ table_import(struct server *srv, struct request *req, struct response *resp)
 		return api_error(resp, 400, "bad_csv",
 		    "the body is empty or contains a NUL byte", NULL);
 	if (schema_load(srv->db, t.id, &s) != 0)
-		return db_failed(resp);
+		return api_db_error(resp);
 	rc = import_parse(&s, req->raw_body, req->body_len, resp, &im);
 	schema_free(&s);
 	if (rc != 0) {
@@ -1700,7 +1664,7 @@ table_import(struct server *srv, struct request *req, struct response *resp)
 fail:
 	sqlite3_finalize(st);
 	import_free(&im);
-	return db_failed(resp);
+	return api_db_error(resp);
 }
 
 const struct route kb_routes[] = {

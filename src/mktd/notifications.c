@@ -6,10 +6,19 @@
 
 #include "api.h"
 
+/* The caller's notification of the path, or 404: staff may not touch
+ * others' notifications, which the feed does not show them either. */
 static int
-not_found(struct response *resp)
+notification_find(struct server *srv, struct request *req,
+    struct response *resp)
 {
-	return api_error(resp, 404, "not_found", "no such notification", NULL);
+	cJSON *row;
+
+	if ((row = feed_render(srv, req->user, "notification",
+	    req->ids[0])) == NULL)
+		return api_not_found(resp, "notification");
+	cJSON_Delete(row);
+	return 0;
 }
 
 static int
@@ -17,8 +26,6 @@ send_one(struct server *srv, struct request *req, struct response *resp)
 {
 	const char *kind = NULL, *title = NULL, *ref_type = NULL;
 	int64_t user_id = 0, ref_id = 0, id;
-	sqlite3_stmt *st;
-	cJSON *who;
 	int rc;
 
 	if (req->user->role != USER_ADMIN)
@@ -33,29 +40,19 @@ send_one(struct server *srv, struct request *req, struct response *resp)
 	    (rc = api_body_int(req, resp, "ref_id", false, 1, INT64_MAX,
 	    &ref_id)) != 0)
 		return rc;
-	if ((who = api_fetch_row(srv->db, "SELECT id FROM users WHERE id = ?",
-	    1, user_id)) == NULL)
+	if (api_int(srv->db, &id, "SELECT id FROM users WHERE id = ?", "i",
+	    user_id) != 1)
 		return api_error(resp, 422, "invalid_value", "no such user",
 		    "user_id");
-	cJSON_Delete(who);
 
 	/* Not notify(): the new row's id is the answer. */
-	if (sqlite3_prepare_v2(srv->db, "INSERT INTO notifications(user_id, "
-	    "kind, title, ref_type, ref_id, created_at) VALUES "
-	    "(?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+	if (api_exec(srv->db, "INSERT INTO notifications(user_id, kind, "
+	    "title, ref_type, ref_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+	    "itttzi", user_id, kind, title, ref_type,
+	    ref_type != NULL ? ref_id : 0, req->now) < 0)
 		return api_error(resp, 500, "internal", "insert failed", NULL);
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, ref_type, -1, SQLITE_STATIC);
-	if (ref_type != NULL && ref_id > 0)
-		sqlite3_bind_int64(st, 5, ref_id);
-	sqlite3_bind_int64(st, 6, req->now);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
 	id = sqlite3_last_insert_rowid(srv->db);
-	if (rc != SQLITE_DONE ||
-	    feed_record(srv, "notification", id, "upsert") != 0)
+	if (feed_record(srv, "notification", id, "upsert") != 0)
 		return api_error(resp, 500, "internal", "insert failed", NULL);
 	/* The recipient's row: staff do not see others' notifications in
 	 * the feed, but the sender may see what it sent. */
@@ -68,21 +65,12 @@ static int
 mark_read(struct server *srv, struct request *req, struct response *resp)
 {
 	int64_t id = req->ids[0];
-	sqlite3_stmt *st;
-	cJSON *row;
 	int rc;
 
-	if ((row = feed_render(srv, req->user, "notification", id)) == NULL)
-		return not_found(resp);
-	cJSON_Delete(row);
-	if (sqlite3_prepare_v2(srv->db, "UPDATE notifications SET read_at = "
-	    "coalesce(read_at, ?) WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
-		return api_error(resp, 500, "internal", "update failed", NULL);
-	sqlite3_bind_int64(st, 1, req->now);
-	sqlite3_bind_int64(st, 2, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE ||
+	if ((rc = notification_find(srv, req, resp)) != 0)
+		return rc;
+	if (api_exec(srv->db, "UPDATE notifications SET read_at = "
+	    "coalesce(read_at, ?) WHERE id = ?", "ii", req->now, id) < 0 ||
 	    feed_record(srv, "notification", id, "upsert") != 0)
 		return api_error(resp, 500, "internal", "update failed", NULL);
 	resp->json = feed_render(srv, req->user, "notification", id);
@@ -93,21 +81,13 @@ static int
 dismiss(struct server *srv, struct request *req, struct response *resp)
 {
 	int64_t id = req->ids[0];
-	sqlite3_stmt *st;
-	cJSON *row;
 	int rc;
 
-	if ((row = feed_render(srv, req->user, "notification", id)) == NULL)
-		return not_found(resp);
-	cJSON_Delete(row);
+	if ((rc = notification_find(srv, req, resp)) != 0)
+		return rc;
 	if (feed_record(srv, "notification", id, "delete") != 0 ||
-	    sqlite3_prepare_v2(srv->db, "DELETE FROM notifications WHERE "
-	    "id = ?", -1, &st, NULL) != SQLITE_OK)
-		return api_error(resp, 500, "internal", "delete failed", NULL);
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	    api_exec(srv->db, "DELETE FROM notifications WHERE id = ?", "i",
+	    id) < 0)
 		return api_error(resp, 500, "internal", "delete failed", NULL);
 	return resp->status = 204;
 }

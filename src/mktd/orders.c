@@ -21,7 +21,6 @@
  *     "Отказаться от заказа" (seed 001), which staff may press for them;
  *     the customer's own way out is cancelling the order. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -59,116 +58,20 @@ struct order {
 
 /* ---- SQL ----------------------------------------------------------------- */
 
-/* Binds in order: 'i' an int64_t, 'z' an int64_t where 0 means NULL (an
- * absent id), 'n' an int64_t where a negative means NULL (an absent
- * amount), 't' a string (NULL binds NULL). */
+/* Steps an UPDATE … RETURNING id on offers (from api_prepare(), NULL
+ * when that failed) and records each returned offer in the feed.  SQLite
+ * makes every change on the first step and buffers the ids, so writing
+ * the feed between steps is safe.  The number of rows, or -1 on error. */
 static int
-bindv(sqlite3_stmt *st, const char *fmt, va_list ap)
+offers_changed(struct server *srv, sqlite3_stmt *st)
 {
-	int		 i = 1, rc = SQLITE_OK;
-	int64_t		 v;
-	const char	*s;
+	int rc, n = 0;
 
-	for (const char *p = fmt; *p != '\0' && rc == SQLITE_OK; p++, i++) {
-		switch (*p) {
-		case 'i':
-			rc = sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
-			break;
-		case 'z':
-		case 'n':
-			v = va_arg(ap, int64_t);
-			rc = (*p == 'z' ? v == 0 : v < 0) ?
-			    sqlite3_bind_null(st, i) :
-			    sqlite3_bind_int64(st, i, v);
-			break;
-		case 't':
-			s = va_arg(ap, const char *);
-			rc = s == NULL ? sqlite3_bind_null(st, i) :
-			    sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-			break;
-		default:
-			rc = SQLITE_MISUSE;
-		}
-	}
-	return rc;
-}
-
-static sqlite3_stmt *
-prepare(sqlite3 *db, const char *sql, const char *fmt, va_list ap)
-{
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	if (bindv(st, fmt, ap) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
-}
-
-/* Runs a statement to completion.  SQLITE_OK, or the failing primary
- * result code (SQLITE_CONSTRAINT is how a UNIQUE says "already"). */
-static int
-db_run(sqlite3 *db, const char *sql, const char *fmt, ...)
-{
-	sqlite3_stmt	*st;
-	va_list		 ap;
-	int		 rc;
-
-	va_start(ap, fmt);
-	st = prepare(db, sql, fmt, ap);
-	va_end(ap);
-	if (st == NULL)
-		return SQLITE_ERROR;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		;
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc & 0xff;
-}
-
-/* The first column of the first row: 1 with *out set (0 for NULL), 0 when
- * there is no row, -1 on error. */
-static int
-db_int(sqlite3 *db, int64_t *out, const char *sql, const char *fmt, ...)
-{
-	sqlite3_stmt	*st;
-	va_list		 ap;
-	int		 rc, found;
-
-	va_start(ap, fmt);
-	st = prepare(db, sql, fmt, ap);
-	va_end(ap);
-	if (st == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-	if (found == 1)
-		*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return found;
-}
-
-/* Runs an UPDATE or DELETE … RETURNING id and records each returned row
- * in the feed as type with op.  SQLite makes every change on the first
- * step and buffers the ids, so writing the feed between steps is safe.
- * The number of rows, or -1 on error. */
-static int
-db_change_feed(struct server *srv, const char *type, const char *op,
-    const char *sql, const char *fmt, ...)
-{
-	sqlite3_stmt	*st;
-	va_list		 ap;
-	int		 rc, n = 0;
-
-	va_start(ap, fmt);
-	st = prepare(srv->db, sql, fmt, ap);
-	va_end(ap);
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (feed_record(srv, type, sqlite3_column_int64(st, 0),
-		    op) != 0) {
+		if (feed_record(srv, "offer", sqlite3_column_int64(st, 0),
+		    "upsert") != 0) {
 			rc = SQLITE_ERROR;
 			break;
 		}
@@ -176,18 +79,6 @@ db_change_feed(struct server *srv, const char *type, const char *op,
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? n : -1;
-}
-
-static int
-internal(struct response *resp)
-{
-	return api_error(resp, 500, "internal", "database error", NULL);
-}
-
-static int
-not_found(struct response *resp)
-{
-	return api_error(resp, 404, "not_found", "no such order", NULL);
 }
 
 static int
@@ -238,17 +129,6 @@ body_text(struct request *req, struct response *resp, const char *field,
 }
 
 static bool
-body_has(const struct request *req, const char *field)
-{
-	const cJSON *j;
-
-	if (req->body == NULL)
-		return false;
-	j = cJSON_GetObjectItemCaseSensitive(req->body, field);
-	return j != NULL && !cJSON_IsNull(j);
-}
-
-static bool
 currency_ok(const char *s)
 {
 	if (strlen(s) != 3)
@@ -269,12 +149,9 @@ body_money(struct request *req, struct response *resp, const char *field,
 
 	*minor = -1;
 	*currency = NULL;
-	if (body_has(req, field) &&
-	    (rc = api_body_int(req, resp, field, true, 0, MONEY_MAX,
-	    minor)) != 0)
-		return rc;
-	if (body_has(req, "currency") &&
-	    (rc = api_body_string(req, resp, "currency", true, 3,
+	if ((rc = api_body_int(req, resp, field, false, 0, MONEY_MAX,
+	    minor)) != 0 ||
+	    (rc = api_body_string(req, resp, "currency", false, 3,
 	    currency)) != 0)
 		return rc;
 	if (*currency != NULL && !currency_ok(*currency))
@@ -292,14 +169,6 @@ body_money(struct request *req, struct response *resp, const char *field,
 
 /* ---- orders: loading, scope, rendering ----------------------------------- */
 
-static void
-copy_text(sqlite3_stmt *st, int col, char *dst, size_t len)
-{
-	const unsigned char *s = sqlite3_column_text(st, col);
-
-	snprintf(dst, len, "%s", s != NULL ? (const char *)s : "");
-}
-
 /* 0, 1 when there is no such order, -1 on error. */
 static int
 order_load(sqlite3 *db, int64_t id, struct order *o)
@@ -307,7 +176,7 @@ order_load(sqlite3 *db, int64_t id, struct order *o)
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (sqlite3_prepare_v2(db,
+	if ((st = api_prepare(db,
 	    "SELECT o.id, o.company_id, ifnull(o.customer_id, 0),"
 	    " ifnull(c.owner_id, 0), ifnull(o.executor_id, 0),"
 	    " ifnull(o.work_started_at, 0), o.version,"
@@ -315,11 +184,9 @@ order_load(sqlite3 *db, int64_t id, struct order *o)
 	    " o.kind = 'checkout', o.number, o.status,"
 	    " ifnull(o.payment_status, '')"
 	    " FROM orders o JOIN companies c ON c.id = o.company_id"
-	    " WHERE o.id = ?", -1, &st, NULL) != SQLITE_OK)
+	    " WHERE o.id = ?", "i", id)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		o->id = sqlite3_column_int64(st, 0);
 		o->company_id = sqlite3_column_int64(st, 1);
 		o->customer_id = sqlite3_column_int64(st, 2);
@@ -330,9 +197,10 @@ order_load(sqlite3 *db, int64_t id, struct order *o)
 		o->total_minor = sqlite3_column_int64(st, 7);
 		o->free_delivery_minor = sqlite3_column_int64(st, 8);
 		o->checkout = sqlite3_column_int(st, 9) != 0;
-		copy_text(st, 10, o->number, sizeof o->number);
-		copy_text(st, 11, o->status, sizeof o->status);
-		copy_text(st, 12, o->payment_status, sizeof o->payment_status);
+		api_column_text(o->number, sizeof o->number, st, 10);
+		api_column_text(o->status, sizeof o->status, st, 11);
+		api_column_text(o->payment_status, sizeof o->payment_status,
+		    st, 12);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
@@ -350,7 +218,7 @@ offer_of(sqlite3 *db, int64_t order_id, int64_t performer_id)
 {
 	int64_t id = 0;
 
-	if (db_int(db, &id, "SELECT id FROM offers WHERE order_id = ? AND"
+	if (api_int(db, &id, "SELECT id FROM offers WHERE order_id = ? AND"
 	    " performer_id = ?", "ii", order_id, performer_id) != 1)
 		return 0;
 	return id;
@@ -384,12 +252,12 @@ order_find(struct server *srv, struct request *req, struct response *resp,
 	int rc;
 
 	if (req->nids < 1)
-		return not_found(resp);
+		return api_not_found(resp, "order");
 	rc = order_load(srv->db, req->ids[0], o);
 	if (rc < 0)
-		return internal(resp);
+		return api_db_error(resp);
 	if (rc > 0 || !order_visible(srv, req->user, o))
-		return not_found(resp);
+		return api_not_found(resp, "order");
 	return 0;
 }
 
@@ -434,7 +302,7 @@ reply_order(struct server *srv, struct request *req, struct response *resp,
     int64_t id, int status)
 {
 	if ((resp->json = order_json(srv, req->user, id)) == NULL)
-		return internal(resp);
+		return api_db_error(resp);
 	return resp->status = status;
 }
 
@@ -459,8 +327,8 @@ order_if_match(struct server *srv, struct request *req,
 static int
 order_touch(struct server *srv, struct request *req, int64_t id)
 {
-	if (db_run(srv->db, "UPDATE orders SET version = version + 1,"
-	    " updated_at = ? WHERE id = ?", "ii", req->now, id) != SQLITE_OK)
+	if (api_exec(srv->db, "UPDATE orders SET version = version + 1,"
+	    " updated_at = ? WHERE id = ?", "ii", req->now, id) < 0)
 		return -1;
 	return feed_record(srv, "order", id, "upsert");
 }
@@ -468,9 +336,9 @@ order_touch(struct server *srv, struct request *req, int64_t id)
 static int
 offer_set_status(struct server *srv, int64_t offer_id, const char *status)
 {
-	if (db_run(srv->db, "UPDATE offers SET status = ?,"
+	if (api_exec(srv->db, "UPDATE offers SET status = ?,"
 	    " version = version + 1 WHERE id = ?", "ti", status,
-	    offer_id) != SQLITE_OK)
+	    offer_id) < 0)
 		return -1;
 	return feed_record(srv, "offer", offer_id, "upsert");
 }
@@ -510,7 +378,7 @@ order_get(struct server *srv, struct request *req, struct response *resp)
 	/* The feed decides scope with the same rules; should it ever say
 	 * no, the row stays hidden rather than half-shown. */
 	if ((resp->json = order_json(srv, req->user, o.id)) == NULL)
-		return not_found(resp);
+		return api_not_found(resp, "order");
 	return resp->status = 200;
 }
 
@@ -528,7 +396,7 @@ offers_list(struct server *srv, struct request *req, struct response *resp)
 
 	if ((rc = order_find(srv, req, resp, &o)) != 0)
 		return rc;
-	if (sqlite3_prepare_v2(srv->db,
+	if ((st = api_prepare(srv->db,
 	    "SELECT f.id, f.order_id, f.performer_id, u.name AS performer_name,"
 	    " f.message, f.price_minor, f.currency, f.status, f.version,"
 	    " f.created_at,"
@@ -539,11 +407,9 @@ offers_list(struct server *srv, struct request *req, struct response *resp)
 	    "   WHERE x.executor_id = f.performer_id) AS rating_x10"
 	    " FROM offers f JOIN users u ON u.id = f.performer_id"
 	    " WHERE f.order_id = ? AND (? = 0 OR f.performer_id = ?)"
-	    " ORDER BY f.created_at, f.id", -1, &st, NULL) != SQLITE_OK)
-		return internal(resp);
-	sqlite3_bind_int64(st, 1, o.id);
-	sqlite3_bind_int(st, 2, mine);
-	sqlite3_bind_int64(st, 3, req->user->id);
+	    " ORDER BY f.created_at, f.id", "iii", o.id, (int64_t)mine,
+	    req->user->id)) == NULL)
+		return api_db_error(resp);
 	a = cJSON_CreateArray();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		row = api_row_json(st);
@@ -559,7 +425,7 @@ offers_list(struct server *srv, struct request *req, struct response *resp)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		cJSON_Delete(a);
-		return internal(resp);
+		return api_db_error(resp);
 	}
 	resp->json = cJSON_CreateObject();
 	cJSON_AddItemToObject(resp->json, "offers", a);
@@ -608,27 +474,27 @@ order_create(struct server *srv, struct request *req, struct response *resp)
 		return rc;
 	/* The marketplace is public: any active company takes orders from
 	 * any customer, but a manager places orders only where they work. */
-	if (db_int(srv->db, &n, "SELECT count(*) FROM companies WHERE id = ?"
+	if (api_int(srv->db, &n, "SELECT count(*) FROM companies WHERE id = ?"
 	    " AND status = 'active'", "i", company) != 1)
-		return internal(resp);
+		return api_db_error(resp);
 	if (n == 0 || (u->role == USER_MANAGER &&
 	    !scope_company(srv, u, company)))
 		return api_error(resp, 422, "invalid_value", "no such company",
 		    "company_id");
 	if (customer != u->id) {
-		if (db_int(srv->db, &n, "SELECT count(*) FROM users WHERE"
+		if (api_int(srv->db, &n, "SELECT count(*) FROM users WHERE"
 		    " id = ? AND role = 'client'", "i", customer) != 1)
-			return internal(resp);
+			return api_db_error(resp);
 		if (n == 0)
 			return api_error(resp, 422, "invalid_value",
 			    "not a customer", "customer_id");
 	}
-	if (db_int(srv->db, &n, "SELECT ifnull(max(CAST(substr(number, 3)"
+	if (api_int(srv->db, &n, "SELECT ifnull(max(CAST(substr(number, 3)"
 	    " AS INTEGER)), 0) + 1 FROM orders WHERE number LIKE 'M-%'",
 	    "") != 1)
-		return internal(resp);
+		return api_db_error(resp);
 	snprintf(number, sizeof number, "M-%06lld", (long long)n);
-	if (db_run(srv->db, "INSERT INTO orders(number, kind, company_id,"
+	if (api_exec(srv->db, "INSERT INTO orders(number, kind, company_id,"
 	    " customer_id, customer_name, customer_phone, customer_email,"
 	    " title, description, city, currency, budget_minor, status,"
 	    " created_at, updated_at)"
@@ -636,14 +502,13 @@ order_create(struct server *srv, struct request *req, struct response *resp)
 	    "  coalesce(?, c.invoice_currency), ?, 'open', ?, ?"
 	    " FROM users u, companies c WHERE u.id = ? AND c.id = ?",
 	    "titttttniiii", number, company, phone, title, desc, city, cur,
-	    budget, req->now, req->now, customer, company) != SQLITE_OK ||
-	    sqlite3_changes(srv->db) != 1)
-		return internal(resp);
+	    budget, req->now, req->now, customer, company) != 1)
+		return api_db_error(resp);
 	id = sqlite3_last_insert_rowid(srv->db);
 	if (feed_record(srv, "order", id, "upsert") != 0 ||
 	    audit_record(srv, u, for_whom, "order.create", "order", id,
 	    number) != 0)
-		return internal(resp);
+		return api_db_error(resp);
 	return reply_order(srv, req, resp, id, 201);
 }
 
@@ -673,26 +538,26 @@ offer_create(struct server *srv, struct request *req, struct response *resp)
 	if (!order_is(&o, "open"))
 		return conflict(resp, "order_not_open",
 		    "offers are taken only while the order is open");
-	rc = db_run(srv->db, "INSERT INTO offers(order_id, performer_id,"
+	rc = api_exec(srv->db, "INSERT INTO offers(order_id, performer_id,"
 	    " message, price_minor, currency, status, created_at)"
 	    " VALUES (?, ?, ?, ?, ?, 'pending', ?)", "iitnti", o.id, u->id,
 	    msg, price, cur, req->now);
 	/* The UNIQUE (order_id, performer_id) is the rule itself, so two
 	 * racing requests cannot both get in. */
-	if (rc == SQLITE_CONSTRAINT)
+	if (rc < 0 && sqlite3_errcode(srv->db) == SQLITE_CONSTRAINT)
 		return conflict(resp, "offer_exists",
 		    "you already made an offer on this order");
-	if (rc != SQLITE_OK)
-		return internal(resp);
+	if (rc < 0)
+		return api_db_error(resp);
 	id = sqlite3_last_insert_rowid(srv->db);
 	if (feed_record(srv, "offer", id, "upsert") != 0 ||
 	    audit_record(srv, u, 0, "offer.create", "offer", id,
 	    o.number) != 0 ||
 	    notify_order(srv, o.customer_id, "new_offer", "New offer on", &o,
 	    NULL) != 0)
-		return internal(resp);
+		return api_db_error(resp);
 	if ((resp->json = feed_render(srv, u, "offer", id)) == NULL)
-		return internal(resp);
+		return api_db_error(resp);
 	return resp->status = 201;
 }
 
@@ -713,24 +578,21 @@ offer_accept(struct server *srv, struct request *req, struct response *resp)
 	if ((rc = order_find(srv, req, resp, &o)) != 0)
 		return rc;
 	offer_id = req->nids > 1 ? req->ids[1] : 0;
-	if (sqlite3_prepare_v2(srv->db, "SELECT performer_id, status FROM"
-	    " offers WHERE id = ? AND order_id = ?", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return internal(resp);
-	sqlite3_bind_int64(st, 1, offer_id);
-	sqlite3_bind_int64(st, 2, o.id);
+	if ((st = api_prepare(srv->db, "SELECT performer_id, status FROM"
+	    " offers WHERE id = ? AND order_id = ?", "ii", offer_id,
+	    o.id)) == NULL)
+		return api_db_error(resp);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		performer = sqlite3_column_int64(st, 0);
-		copy_text(st, 1, status, sizeof status);
+		api_column_text(status, sizeof status, st, 1);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return internal(resp);
+		return api_db_error(resp);
 	/* A performer sees only their own offer, so another's is unknown. */
 	if (rc == SQLITE_DONE || (req->user->role == USER_PERFORMER &&
 	    performer != req->user->id))
-		return api_error(resp, 404, "not_found", "no such offer",
-		    NULL);
+		return api_not_found(resp, "offer");
 	if (!acts_as_owner(req->user, &o, &for_whom))
 		return forbidden(resp, "only the order's owner, or staff"
 		    " acting for them, accepts offers");
@@ -743,22 +605,23 @@ offer_accept(struct server *srv, struct request *req, struct response *resp)
 		return conflict(resp, "order_not_open",
 		    "the order already has an executor or is closed");
 	if (offer_set_status(srv, offer_id, "accepted") != 0 ||
-	    db_change_feed(srv, "offer", "upsert", "UPDATE offers SET status ="
+	    offers_changed(srv, api_prepare(srv->db,
+	    "UPDATE offers SET status ="
 	    " 'rejected', version = version + 1 WHERE order_id = ? AND"
 	    " id <> ? AND status = 'pending' RETURNING id", "ii", o.id,
-	    offer_id) < 0 ||
-	    db_run(srv->db, "UPDATE orders SET status = 'in_progress',"
+	    offer_id)) < 0 ||
+	    api_exec(srv->db, "UPDATE orders SET status = 'in_progress',"
 	    " executor_id = ?, work_started_at = NULL WHERE id = ?", "ii",
-	    performer, o.id) != SQLITE_OK ||
+	    performer, o.id) < 0 ||
 	    order_touch(srv, req, o.id) != 0)
-		return internal(resp);
+		return api_db_error(resp);
 	snprintf(detail, sizeof detail, "offer %lld on %s",
 	    (long long)offer_id, o.number);
 	if (audit_record(srv, req->user, for_whom, "offer.accept", "offer",
 	    offer_id, detail) != 0 ||
 	    notify_order(srv, performer, "offer_accepted",
 	    "Your offer was accepted on", &o, NULL) != 0)
-		return internal(resp);
+		return api_db_error(resp);
 	return reply_order(srv, req, resp, o.id, 200);
 }
 
@@ -783,13 +646,13 @@ order_start_work(struct server *srv, struct request *req,
 	if (o.work_started_at != 0)
 		return conflict(resp, "work_already_started",
 		    "work on this order has already started");
-	if (db_run(srv->db, "UPDATE orders SET work_started_at = ?"
-	    " WHERE id = ?", "ii", req->now, o.id) != SQLITE_OK ||
+	if (api_exec(srv->db, "UPDATE orders SET work_started_at = ?"
+	    " WHERE id = ?", "ii", req->now, o.id) < 0 ||
 	    order_touch(srv, req, o.id) != 0 ||
 	    audit_order(srv, req, 0, "order.start_work", &o, NULL) != 0 ||
 	    notify_order(srv, order_owner(&o), "work_started",
 	    "Work has started on", &o, NULL) != 0)
-		return internal(resp);
+		return api_db_error(resp);
 	return reply_order(srv, req, resp, o.id, 200);
 }
 
@@ -837,25 +700,27 @@ order_cancel_work(struct server *srv, struct request *req,
 	 * away, which the restore below reads. */
 	if (audit_order(srv, req, for_whom, "order.cancel_work", &o,
 	    reason) != 0 ||
-	    db_change_feed(srv, "offer", "upsert", "UPDATE offers SET status ="
+	    offers_changed(srv, api_prepare(srv->db,
+	    "UPDATE offers SET status ="
 	    " 'rejected', version = version + 1 WHERE order_id = ? AND"
 	    " performer_id = ? AND status <> 'rejected' RETURNING id", "ii",
-	    o.id, o.executor_id) < 0 ||
-	    db_change_feed(srv, "offer", "upsert", "UPDATE offers SET status ="
+	    o.id, o.executor_id)) < 0 ||
+	    offers_changed(srv, api_prepare(srv->db,
+	    "UPDATE offers SET status ="
 	    " 'pending', version = version + 1 WHERE order_id = ? AND"
 	    " status = 'rejected' AND performer_id <> ? AND performer_id NOT IN"
 	    " (SELECT CASE WHEN ifnull(on_behalf_of_id, 0) <> 0"
 	    "   THEN on_behalf_of_id ELSE actor_id END FROM audit_log"
 	    "  WHERE action = 'order.cancel_work' AND ref_type = 'order'"
 	    "  AND ref_id = ? AND actor_id IS NOT NULL) RETURNING id", "iii",
-	    o.id, o.executor_id, o.id) < 0 ||
-	    db_run(srv->db, "UPDATE orders SET status = 'open', executor_id ="
+	    o.id, o.executor_id, o.id)) < 0 ||
+	    api_exec(srv->db, "UPDATE orders SET status = 'open', executor_id ="
 	    " NULL, work_started_at = NULL, cancel_work_reason = ?"
-	    " WHERE id = ?", "ti", reason, o.id) != SQLITE_OK ||
+	    " WHERE id = ?", "ti", reason, o.id) < 0 ||
 	    order_touch(srv, req, o.id) != 0 ||
 	    notify_order(srv, order_owner(&o), "work_cancelled",
 	    "The performer withdrew from", &o, reason) != 0)
-		return internal(resp);
+		return api_db_error(resp);
 	return reply_order(srv, req, resp, o.id, 200);
 }
 
@@ -888,28 +753,29 @@ order_complete(struct server *srv, struct request *req,
 	if (!order_is(&o, "in_progress"))
 		return conflict(resp, "order_not_in_progress",
 		    "only an order in progress can be completed");
-	rc = db_run(srv->db, "INSERT INTO reviews(order_id, author_id, rating,"
-	    " body, created_at) VALUES (?, ?, ?, ?, ?)", "iziti", o.id,
+	rc = api_exec(srv->db, "INSERT INTO reviews(order_id, author_id,"
+	    " rating, body, created_at) VALUES (?, ?, ?, ?, ?)", "iziti", o.id,
 	    order_owner(&o), rating, text, req->now);
-	if (rc == SQLITE_CONSTRAINT)
+	if (rc < 0 && sqlite3_errcode(srv->db) == SQLITE_CONSTRAINT)
 		return conflict(resp, "review_exists",
 		    "this order already has a review");
-	if (rc != SQLITE_OK)
-		return internal(resp);
+	if (rc < 0)
+		return api_db_error(resp);
 	id = sqlite3_last_insert_rowid(srv->db);
 	snprintf(detail, sizeof detail, "rating %lld", (long long)rating);
 	if (feed_record(srv, "review", id, "upsert") != 0 ||
-	    db_change_feed(srv, "offer", "upsert", "UPDATE offers SET status ="
+	    offers_changed(srv, api_prepare(srv->db,
+	    "UPDATE offers SET status ="
 	    " 'completed', version = version + 1 WHERE order_id = ? AND"
-	    " status = 'accepted' RETURNING id", "i", o.id) < 0 ||
-	    db_run(srv->db, "UPDATE orders SET status = 'completed'"
-	    " WHERE id = ?", "i", o.id) != SQLITE_OK ||
+	    " status = 'accepted' RETURNING id", "i", o.id)) < 0 ||
+	    api_exec(srv->db, "UPDATE orders SET status = 'completed'"
+	    " WHERE id = ?", "i", o.id) < 0 ||
 	    order_touch(srv, req, o.id) != 0 ||
 	    audit_order(srv, req, for_whom, "order.complete", &o,
 	    detail) != 0 ||
 	    notify_order(srv, o.executor_id, "review_received",
 	    "The customer completed and reviewed", &o, NULL) != 0)
-		return internal(resp);
+		return api_db_error(resp);
 	return reply_order(srv, req, resp, o.id, 200);
 }
 
@@ -936,17 +802,18 @@ order_cancel(struct server *srv, struct request *req, struct response *resp)
 	if (!order_is(&o, "open") && !order_is(&o, "in_progress"))
 		return conflict(resp, "order_closed",
 		    "the order is already completed or cancelled");
-	if (db_change_feed(srv, "offer", "upsert", "UPDATE offers SET status ="
+	if (offers_changed(srv, api_prepare(srv->db,
+	    "UPDATE offers SET status ="
 	    " 'rejected', version = version + 1 WHERE order_id = ? AND"
 	    " (status = 'pending' OR status = 'accepted') RETURNING id", "i",
-	    o.id) < 0 ||
-	    db_run(srv->db, "UPDATE orders SET status = 'cancelled'"
-	    " WHERE id = ?", "i", o.id) != SQLITE_OK ||
+	    o.id)) < 0 ||
+	    api_exec(srv->db, "UPDATE orders SET status = 'cancelled'"
+	    " WHERE id = ?", "i", o.id) < 0 ||
 	    order_touch(srv, req, o.id) != 0 ||
 	    audit_order(srv, req, for_whom, "order.cancel", &o, reason) != 0 ||
 	    notify_order(srv, o.executor_id, "order_cancelled",
 	    "The customer cancelled", &o, reason) != 0)
-		return internal(resp);
+		return api_db_error(resp);
 	return reply_order(srv, req, resp, o.id, 200);
 }
 
@@ -958,7 +825,7 @@ reply_purchase(struct server *srv, struct request *req,
 {
 	if ((resp->json = feed_render(srv, req->user, "contact_purchase",
 	    id)) == NULL)
-		return internal(resp);
+		return api_db_error(resp);
 	return resp->status = status;
 }
 
@@ -974,29 +841,29 @@ contacts_buy(struct server *srv, struct request *req, struct response *resp)
 
 	if ((rc = order_find(srv, req, resp, &o)) != 0)
 		return rc;
-	if (req->user->role == USER_PERFORMER && (rc = db_int(srv->db,
+	if (req->user->role == USER_PERFORMER && (rc = api_int(srv->db,
 	    &accepted, "SELECT count(*) FROM offers WHERE order_id = ? AND"
 	    " performer_id = ? AND status = 'accepted'", "ii", o.id,
 	    req->user->id)) != 1)
-		return internal(resp);
+		return api_db_error(resp);
 	if (accepted == 0)
 		return forbidden(resp, "only the performer whose offer was"
 		    " accepted buys the contacts");
 	if ((rc = order_if_match(srv, req, resp, &o)) != 0)
 		return rc;
-	rc = db_run(srv->db, "INSERT INTO contact_purchases(order_id,"
+	rc = api_exec(srv->db, "INSERT INTO contact_purchases(order_id,"
 	    " performer_id, price_minor, currency, status, created_at)"
 	    " VALUES (?, ?, ?, ?, 'pending', ?)", "iiiti", o.id, req->user->id,
 	    (int64_t)CONTACTS_PRICE_MINOR, CONTACTS_CURRENCY, req->now);
-	if (rc == SQLITE_CONSTRAINT)
+	if (rc < 0 && sqlite3_errcode(srv->db) == SQLITE_CONSTRAINT)
 		return conflict(resp, "purchase_exists",
 		    "you already bought the contacts of this order");
 	id = sqlite3_last_insert_rowid(srv->db);
-	if (rc != SQLITE_OK ||
+	if (rc < 0 ||
 	    feed_record(srv, "contact_purchase", id, "upsert") != 0 ||
 	    audit_order(srv, req, 0, "order.contact_purchase", &o,
 	    "5.00 EUR") != 0)
-		return internal(resp);
+		return api_db_error(resp);
 	return reply_purchase(srv, req, resp, id, 201);
 }
 
@@ -1026,27 +893,24 @@ contacts_confirm(struct server *srv, struct request *req,
 		performer = u->id;
 	} else if (u->role == USER_ADMIN) {
 		performer = o.executor_id;
-		if (body_has(req, "performer_id") && (rc = api_body_int(req,
-		    resp, "performer_id", true, 1, INT64_MAX,
-		    &performer)) != 0)
+		if ((rc = api_body_int(req, resp, "performer_id", false, 1,
+		    INT64_MAX, &performer)) != 0)
 			return rc;
 	} else
 		return forbidden(resp, "only an admin confirms payments");
 	if ((rc = order_if_match(srv, req, resp, &o)) != 0)
 		return rc;
-	if (sqlite3_prepare_v2(srv->db, "SELECT id, status FROM"
-	    " contact_purchases WHERE order_id = ? AND performer_id = ?", -1,
-	    &st, NULL) != SQLITE_OK)
-		return internal(resp);
-	sqlite3_bind_int64(st, 1, o.id);
-	sqlite3_bind_int64(st, 2, performer);
+	if ((st = api_prepare(srv->db, "SELECT id, status FROM"
+	    " contact_purchases WHERE order_id = ? AND performer_id = ?",
+	    "ii", o.id, performer)) == NULL)
+		return api_db_error(resp);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
-		copy_text(st, 1, status, sizeof status);
+		api_column_text(status, sizeof status, st, 1);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return internal(resp);
+		return api_db_error(resp);
 	if (id == 0)
 		return conflict(resp, "no_purchase",
 		    "there is no contact purchase to confirm");
@@ -1055,8 +919,8 @@ contacts_confirm(struct server *srv, struct request *req,
 		    "this purchase is not waiting for payment");
 	/* The order row is unchanged, but what the buyer sees of it is
 	 * not: the feed sends it again so their copy gains the contacts. */
-	if (db_run(srv->db, "UPDATE contact_purchases SET status = 'paid',"
-	    " paid_at = ? WHERE id = ?", "ii", req->now, id) != SQLITE_OK ||
+	if (api_exec(srv->db, "UPDATE contact_purchases SET status = 'paid',"
+	    " paid_at = ? WHERE id = ?", "ii", req->now, id) < 0 ||
 	    feed_record(srv, "contact_purchase", id, "upsert") != 0 ||
 	    feed_record(srv, "order", o.id, "upsert") != 0 ||
 	    audit_order(srv, req, u->role == USER_ADMIN ? performer : 0,
@@ -1065,7 +929,7 @@ contacts_confirm(struct server *srv, struct request *req,
 	    "confirmed by admin") != 0 ||
 	    notify_order(srv, order_owner(&o), "contacts_purchased",
 	    "A performer bought your contacts on", &o, NULL) != 0)
-		return internal(resp);
+		return api_db_error(resp);
 	return reply_purchase(srv, req, resp, id, 200);
 }
 
@@ -1219,8 +1083,7 @@ checkout_set_lines(struct server *srv, struct request *req,
 	    MONEY_MAX, &fee)) != 0)
 		return rc;
 	threshold = o.free_delivery_minor;
-	if (body_has(req, "free_delivery_minor") &&
-	    (rc = api_body_int(req, resp, "free_delivery_minor", true, 0,
+	if ((rc = api_body_int(req, resp, "free_delivery_minor", false, 0,
 	    MONEY_MAX, &threshold)) != 0)
 		return rc;
 	c = calloc(1, sizeof *c);
@@ -1247,30 +1110,30 @@ checkout_set_lines(struct server *srv, struct request *req,
 	/* Lines are embedded in the order's feed row, so the order's own
 	 * record below carries them; they have no feed entries of their
 	 * own. */
-	if (db_run(srv->db, "DELETE FROM order_lines WHERE order_id = ?", "i",
-	    o.id) != SQLITE_OK) {
-		rc = internal(resp);
+	if (api_exec(srv->db, "DELETE FROM order_lines WHERE order_id = ?", "i",
+	    o.id) < 0) {
+		rc = api_db_error(resp);
 		goto out;
 	}
 	for (size_t i = 0; i < c->n; i++) {
-		if (db_run(srv->db, "INSERT INTO order_lines(order_id, sku,"
+		if (api_exec(srv->db, "INSERT INTO order_lines(order_id, sku,"
 		    " name, quantity, unit_price_minor, amount_minor)"
 		    " VALUES (?, ?, ?, ?, ?, ?)", "iitiii", o.id, c->sku[i],
 		    c->name[i], c->line[i].quantity,
 		    c->line[i].unit_price_minor,
-		    c->line[i].amount_minor) != SQLITE_OK) {
-			rc = internal(resp);
+		    c->line[i].amount_minor) < 0) {
+			rc = api_db_error(resp);
 			goto out;
 		}
 	}
-	if (db_run(srv->db, "UPDATE orders SET products_sum_minor = ?,"
+	if (api_exec(srv->db, "UPDATE orders SET products_sum_minor = ?,"
 	    " delivery_minor = ?, free_delivery_minor = ?, total_minor = ?,"
 	    " payment_status = 'no_payment_link' WHERE id = ?", "iiini",
 	    t.products_sum_minor, t.delivery_minor, threshold, t.total_minor,
-	    o.id) != SQLITE_OK ||
+	    o.id) < 0 ||
 	    order_touch(srv, req, o.id) != 0 ||
 	    audit_order(srv, req, 0, "order.set_lines", &o, NULL) != 0) {
-		rc = internal(resp);
+		rc = api_db_error(resp);
 		goto out;
 	}
 	rc = reply_order(srv, req, resp, o.id, 200);
@@ -1301,11 +1164,11 @@ checkout_payment_link(struct server *srv, struct request *req,
 	if (o.total_minor <= 0)
 		return conflict(resp, "nothing_to_pay",
 		    "a free order needs no payment link");
-	if (db_run(srv->db, "UPDATE orders SET payment_status ="
-	    " 'payment_link_sent' WHERE id = ?", "i", o.id) != SQLITE_OK ||
+	if (api_exec(srv->db, "UPDATE orders SET payment_status ="
+	    " 'payment_link_sent' WHERE id = ?", "i", o.id) < 0 ||
 	    order_touch(srv, req, o.id) != 0 ||
 	    audit_order(srv, req, 0, "order.payment_link", &o, NULL) != 0)
-		return internal(resp);
+		return api_db_error(resp);
 	return reply_order(srv, req, resp, o.id, 200);
 }
 
@@ -1331,11 +1194,11 @@ checkout_mark_paid(struct server *srv, struct request *req,
 		    strcmp(o.payment_status, "paid") == 0 ?
 		    "the order is already paid" :
 		    "no payment link was sent for this order");
-	if (db_run(srv->db, "UPDATE orders SET payment_status = 'paid',"
-	    " status = 'in_progress' WHERE id = ?", "i", o.id) != SQLITE_OK ||
+	if (api_exec(srv->db, "UPDATE orders SET payment_status = 'paid',"
+	    " status = 'in_progress' WHERE id = ?", "i", o.id) < 0 ||
 	    order_touch(srv, req, o.id) != 0 ||
 	    audit_order(srv, req, 0, "order.mark_paid", &o, NULL) != 0)
-		return internal(resp);
+		return api_db_error(resp);
 	return reply_order(srv, req, resp, o.id, 200);
 }
 

@@ -29,22 +29,21 @@
 /* Binds the scope parameters ?1 all, ?2 manager, ?3 client, ?4 me. */
 #define SCOPE	"(?1 OR (?2 AND c.manager_id = ?4) OR (?3 AND c.owner_id = ?4))"
 
-static void
-bind_scope(sqlite3_stmt *st, const struct user *u)
+/* The statement with the caller's scope bound (see SCOPE), or NULL. */
+static sqlite3_stmt *
+scoped(struct server *srv, const struct user *u, const char *sql)
 {
+	sqlite3_stmt *st;
 	int all = u->role == USER_ADMIN || u->role == USER_BILLING ||
 	    u->role == USER_SUPPORT;
 
+	if (sqlite3_prepare_v2(srv->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
 	sqlite3_bind_int(st, 1, all);
 	sqlite3_bind_int(st, 2, u->role == USER_MANAGER);
 	sqlite3_bind_int(st, 3, u->role == USER_CLIENT);
 	sqlite3_bind_int64(st, 4, u->id);
-}
-
-static int
-db_failed(struct response *resp)
-{
-	return api_error(resp, 500, "internal", "database error", NULL);
+	return st;
 }
 
 static int
@@ -52,10 +51,10 @@ report_start(struct request *req, struct response *resp, int32_t *today,
     char *buf, size_t len)
 {
 	if (req->user->role == USER_PERFORMER)
-		return api_error(resp, 404, "not_found", "no such route", NULL);
+		return api_not_found(resp, "route");
 	if (billing_day_from_unix(req->now, today) != BILLING_OK ||
 	    billing_date_format(*today, buf, len) != BILLING_OK)
-		return db_failed(resp);
+		return api_db_error(resp);
 	return 0;
 }
 
@@ -103,14 +102,13 @@ report_debt(struct server *srv, struct request *req, struct response *resp)
 
 	if ((rc = report_start(req, resp, &today, today_s, sizeof today_s)) != 0)
 		return rc;
-	if (sqlite3_prepare_v2(srv->db, "SELECT c.id, c.name, c.block_state, "
+	if ((st = scoped(srv, req->user, "SELECT c.id, c.name, c.block_state, "
 	    "i.currency, sum(i.amount_due_minor), count(*), min(i.due_date), "
 	    "sum(i.status = 'overdue') FROM invoices i JOIN companies c ON "
 	    "c.id = i.company_id WHERE i.status IN ('sent', 'overdue') AND "
-	    SCOPE " GROUP BY c.id, i.currency ORDER BY c.id, i.currency", -1,
-	    &st, NULL) != SQLITE_OK)
-		return db_failed(resp);
-	bind_scope(st, req->user);
+	    SCOPE " GROUP BY c.id, i.currency ORDER BY c.id, i.currency")) ==
+	    NULL)
+		return api_db_error(resp);
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "as_of", today_s);
 	rows = cJSON_AddArrayToObject(out, "companies");
@@ -162,12 +160,11 @@ report_aging(struct server *srv, struct request *req, struct response *resp)
 
 	if ((rc = report_start(req, resp, &today, today_s, sizeof today_s)) != 0)
 		return rc;
-	if (sqlite3_prepare_v2(srv->db, "SELECT i.currency, i.due_date, "
+	if ((st = scoped(srv, req->user, "SELECT i.currency, i.due_date, "
 	    "i.amount_due_minor FROM invoices i JOIN companies c ON "
 	    "c.id = i.company_id WHERE i.status IN ('sent', 'overdue') AND "
-	    SCOPE " ORDER BY i.currency", -1, &st, NULL) != SQLITE_OK)
-		return db_failed(resp);
-	bind_scope(st, req->user);
+	    SCOPE " ORDER BY i.currency")) == NULL)
+		return api_db_error(resp);
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "as_of", today_s);
 	cJSON_AddItemToObject(out, "buckets", cJSON_CreateStringArray(
@@ -245,15 +242,14 @@ report_revenue(struct server *srv, struct request *req,
 	if (from != NULL && to != NULL && dt < df)
 		return api_error(resp, 422, "invalid_period",
 		    "to is before from", "to");
-	if (sqlite3_prepare_v2(srv->db, "SELECT strftime('%Y-%m', p.paid_at, "
+	if ((st = scoped(srv, req->user, "SELECT strftime('%Y-%m', p.paid_at, "
 	    "'unixepoch') AS month, p.currency, sum(p.amount_minor), count(*) "
 	    "FROM payments p JOIN invoices i ON i.id = p.invoice_id "
 	    "JOIN companies c ON c.id = i.company_id WHERE "
 	    "p.status = 'confirmed' AND p.paid_at >= ?5 AND p.paid_at < ?6 AND "
-	    SCOPE " GROUP BY month, p.currency ORDER BY month, p.currency", -1,
-	    &st, NULL) != SQLITE_OK)
-		return db_failed(resp);
-	bind_scope(st, req->user);
+	    SCOPE " GROUP BY month, p.currency ORDER BY month, p.currency")) ==
+	    NULL)
+		return api_db_error(resp);
 	sqlite3_bind_int64(st, 5, t0);
 	sqlite3_bind_int64(st, 6, t1);
 	out = cJSON_CreateObject();

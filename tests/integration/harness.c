@@ -36,11 +36,20 @@ struct mktd {
 	int	 port;
 	char	 dir[64];
 	char	 db[96];
+	sqlite3	*ro;		/* mktd_db's connection */
+};
+
+const char *const role_email[NROLES] = {
+	"admin@demo.mkt", "manager@demo.mkt", "billing@demo.mkt",
+	"support@demo.mkt", "client@demo.mkt", "performer@demo.mkt",
+};
+const char *const role_name[NROLES] = {
+	"admin", "manager", "billing", "support", "client", "performer",
 };
 
 static int curl_users;
 
-static long
+long
 now_ms(void)
 {
 	struct timespec t;
@@ -265,6 +274,16 @@ tool_stop(pid_t pid)
 	return rc;
 }
 
+pid_t
+faultproxy_start(const struct mktd *m, int *port)
+{
+	char upstream[32], *args[] = { "--listen", "127.0.0.1:0",
+	    "--upstream", upstream, NULL };
+
+	snprintf(upstream, sizeof upstream, "127.0.0.1:%d", m->port);
+	return tool_start("faultproxy", args, port);
+}
+
 int
 mktd_stop(struct mktd *m)
 {
@@ -273,6 +292,7 @@ mktd_stop(struct mktd *m)
 	if (m == NULL)
 		return -1;
 	rc = mktd_pause(m);
+	sqlite3_close(m->ro);
 	rm_rf(m->dir);
 	free(m);
 	if (--curl_users == 0)
@@ -290,6 +310,22 @@ const char *
 mktd_db_path(const struct mktd *m)
 {
 	return m->db;
+}
+
+sqlite3 *
+mktd_db(struct mktd *m)
+{
+	if (m->ro != NULL)
+		return m->ro;
+	if (sqlite3_open_v2(m->db, &m->ro, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		fprintf(stderr, "harness: %s: %s\n", m->db,
+		    sqlite3_errmsg(m->ro));
+		sqlite3_close(m->ro);
+		return m->ro = NULL;
+	}
+	sqlite3_busy_timeout(m->ro, 5000);
+	return m->ro;
 }
 
 struct sink {
@@ -343,6 +379,15 @@ on_header(char *h, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+static bool
+has_content_type(const char *const *extra)
+{
+	for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
+		if (strncasecmp(extra[i], "Content-Type:", 13) == 0)
+			return true;
+	return false;
+}
+
 struct api_reply
 api_call(struct mktd *m, const char *token, const char *method,
     const char *path, const char *body, const char *const *extra)
@@ -373,8 +418,9 @@ api_call(struct mktd *m, const char *token, const char *method,
 		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
 		hs = curl_slist_append(hs, auth);
 	}
-	if (body != NULL) {
+	if (body != NULL && !has_content_type(extra))
 		hs = curl_slist_append(hs, "Content-Type: application/json");
+	if (body != NULL) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)strlen(body));
@@ -425,6 +471,48 @@ api_login(struct mktd *m, const char *email, const char *password)
 	return tok;
 }
 
+int
+demo_login(struct mktd *m, int n, const char *const *email, char **tok,
+    int64_t *uid)
+{
+	sqlite3 *db = mktd_db(m);
+
+	for (int i = 0; i < n; i++) {
+		if ((tok[i] = api_login(m, email[i], "demo")) == NULL) {
+			fprintf(stderr, "harness: cannot log in %s\n",
+			    email[i]);
+			return -1;
+		}
+		if (db == NULL || (uid[i] = db_user_id(db, email[i])) == 0) {
+			fprintf(stderr, "harness: no user %s\n", email[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+reply_expect(const struct api_reply *r, long want, const char *code,
+    const char *field, const char *what, const char *file, int line)
+{
+	const char *got;
+
+	if (r->status != want)
+		fail_msg("%s:%d: %s%sstatus %ld, want %ld: %.400s", file, line,
+		    what != NULL ? what : "", what != NULL ? ": " : "",
+		    r->status, want, r->body != NULL ? r->body : "(no body)");
+	got = json_str(r->json, "error.code");
+	if (code != NULL && (got == NULL || strcmp(got, code) != 0))
+		fail_msg("%s:%d: %s%serror.code %s, want %s: %.400s", file,
+		    line, what != NULL ? what : "", what != NULL ? ": " : "",
+		    got != NULL ? got : "(none)", code, r->body);
+	got = json_str(r->json, "error.field");
+	if (field != NULL && (got == NULL || strcmp(got, field) != 0))
+		fail_msg("%s:%d: %s%serror.field %s, want %s: %.400s", file,
+		    line, what != NULL ? what : "", what != NULL ? ": " : "",
+		    got != NULL ? got : "(none)", field, r->body);
+}
+
 /* The item at a dotted path; numeric segments index arrays. */
 static const cJSON *
 json_at(const cJSON *j, const char *path)
@@ -463,6 +551,20 @@ json_num(const cJSON *j, const char *path, double def)
 	return cJSON_IsNumber(v) ? v->valuedouble : def;
 }
 
+/* sql prepared with n int64_t parameters from ap; an SQL error fails the
+ * running test. */
+static sqlite3_stmt *
+db_prep(sqlite3 *db, const char *sql, int n, va_list ap)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	for (int i = 0; i < n; i++)
+		sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+	return st;
+}
+
 int64_t
 db_int(sqlite3 *db, int64_t def, const char *sql, int n, ...)
 {
@@ -470,11 +572,8 @@ db_int(sqlite3 *db, int64_t def, const char *sql, int n, ...)
 	va_list ap;
 	int64_t v = def;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
 	va_start(ap, n);
-	for (int i = 0; i < n; i++)
-		sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+	st = db_prep(db, sql, n, ap);
 	va_end(ap);
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    sqlite3_column_type(st, 0) != SQLITE_NULL)
@@ -484,14 +583,15 @@ db_int(sqlite3 *db, int64_t def, const char *sql, int n, ...)
 }
 
 char *
-db_text(sqlite3 *db, const char *sql, int64_t id)
+db_text(sqlite3 *db, const char *sql, int n, ...)
 {
 	sqlite3_stmt *st;
+	va_list ap;
 	char *s = NULL;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	sqlite3_bind_int64(st, 1, id);
+	va_start(ap, n);
+	st = db_prep(db, sql, n, ap);
+	va_end(ap);
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    sqlite3_column_type(st, 0) != SQLITE_NULL)
 		s = strdup((const char *)sqlite3_column_text(st, 0));

@@ -147,20 +147,6 @@ column_list(sqlite3 *db, const char *table)
 	return list;
 }
 
-static int64_t
-one_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 void
 assert_cache_matches(const char *cache, const char *server_db)
 {
@@ -180,19 +166,19 @@ assert_cache_matches(const char *cache, const char *server_db)
 		int64_t here, there, missing, extra;
 
 		sql = xasprintf("SELECT count(*) FROM main.%s", t);
-		here = one_int(db, sql);
+		here = db_int(db, -1, sql, 0);
 		free(sql);
 		sql = xasprintf("SELECT count(*) FROM srv.%s", t);
-		there = one_int(db, sql);
+		there = db_int(db, -1, sql, 0);
 		free(sql);
 		/* Every field of every row, both ways. */
 		sql = xasprintf("SELECT count(*) FROM (SELECT %s FROM srv.%s "
 		    "EXCEPT SELECT %s FROM main.%s)", cols, t, cols, t);
-		missing = one_int(db, sql);
+		missing = db_int(db, -1, sql, 0);
 		free(sql);
 		sql = xasprintf("SELECT count(*) FROM (SELECT %s FROM main.%s "
 		    "EXCEPT SELECT %s FROM srv.%s)", cols, t, cols, t);
-		extra = one_int(db, sql);
+		extra = db_int(db, -1, sql, 0);
 		free(sql);
 		free(cols);
 		if (here != there || missing != 0 || extra != 0)

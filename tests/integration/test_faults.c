@@ -22,7 +22,6 @@
 #include "synctest.h"
 #include "util.h"
 
-#define ADMIN		"admin@demo.mkt"
 #define PASSWORD	"demo"
 #define ACTIONS		4	/* queued per fault */
 
@@ -41,18 +40,13 @@ static int
 setup_group(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof *f);
-	char upstream[32], *args[] = { "--listen", "127.0.0.1:0",
-	    "--upstream", upstream, NULL };
 	char err[256];
 
 	(void)state;
-	if ((f->server = mktd_start(true)) == NULL)
+	if ((f->server = mktd_start(true)) == NULL ||
+	    (f->proxy = faultproxy_start(f->server, &f->proxy_port)) < 0)
 		return -1;
-	snprintf(upstream, sizeof upstream, "127.0.0.1:%d",
-	    mktd_port(f->server));
-	if ((f->proxy = tool_start("faultproxy", args, &f->proxy_port)) < 0)
-		return -1;
-	client_init(&f->client, f->proxy_port, ADMIN, PASSWORD);
+	client_init(&f->client, f->proxy_port, role_email[ADMIN], PASSWORD);
 	client_sync(&f->client, SYNC_OK);
 	if (store_open(f->client.cache, &f->db, err, sizeof err) != 0)
 		return -1;
@@ -255,15 +249,6 @@ lost_answer_replaced_by_an_error(void **state)
 	assert_true(replays() >= before + 2);
 }
 
-static long
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* 429 and 503 say when to come back; the client waits at least that. */
 static void
 retry_after_is_honoured(void **state)
@@ -271,19 +256,19 @@ retry_after_is_honoured(void **state)
 	long t0;
 
 	(void)state;
-	queue_actions("429");
-	fault("mode=status&code=429&retry_after=2&count=1");
-	t0 = now_ms();
-	assert_int_equal(sync_through(3), 1);
-	assert_true(now_ms() - t0 >= 2000);
-	assert_exactly_once("429");
+	for (int i = 0; i < 2; i++) {
+		const char *code = i == 0 ? "429" : "503";
+		char query[64];
 
-	queue_actions("503");
-	fault("mode=status&code=503&retry_after=2&count=1");
-	t0 = now_ms();
-	assert_int_equal(sync_through(3), 1);
-	assert_true(now_ms() - t0 >= 2000);
-	assert_exactly_once("503");
+		queue_actions(code);
+		snprintf(query, sizeof query,
+		    "mode=status&code=%s&retry_after=2&count=1", code);
+		fault(query);
+		t0 = now_ms();
+		assert_int_equal(sync_through(3), 1);
+		assert_true(now_ms() - t0 >= 2000);
+		assert_exactly_once(code);
+	}
 }
 
 static void
@@ -298,20 +283,42 @@ truncated_bodies(void **state)
 }
 
 /* A page that does not parse moves no cursor and applies nothing. */
+/* A page that does not parse moves no cursor and applies nothing. */
 static void
 malformed_json(void **state)
 {
-	int64_t cursor;
+	const char *cursor_sql = "SELECT value FROM sync_state WHERE key = "
+	    "'cursor'";
+	char *token, path[96], sql[160];
+	struct api_reply r;
+	int64_t cursor, conv;
 
 	(void)state;
 	queue_actions("garbage");
 	sync_through(1);
-	cursor = file_int(fx->client.cache, "SELECT value FROM sync_state "
-	    "WHERE key = 'cursor'");
-	fault("mode=garbage&count=2&match=GET%20/api/v1/changes");
-	sync_through(4);
-	assert_true(file_int(fx->client.cache, "SELECT value FROM sync_state "
-	    "WHERE key = 'cursor'") >= cursor);
+	cursor = file_int(fx->client.cache, cursor_sql);
+	/* Someone else changes a row: the next page carries it. */
+	conv = file_int(fx->client.cache, "SELECT id FROM conversations WHERE "
+	    "priority <> 'low' ORDER BY id LIMIT 1");
+	token = api_login(fx->server, role_email[ADMIN], PASSWORD);
+	snprintf(path, sizeof path, "/api/v1/conversations/%lld/priority",
+	    (long long)conv);
+	r = api_call(fx->server, token, "POST", path, "{\"priority\":\"low\"}",
+	    NULL);
+	assert_int_equal(r.status, 200);
+	api_reply_free(&r);
+	free(token);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM conversations WHERE "
+	    "id = %lld AND priority = 'low'", (long long)conv);
+
+	fault("mode=garbage&match=GET%20/api/v1/changes");
+	client_sync(&fx->client, SYNC_ENET);
+	assert_int_equal(file_int(fx->client.cache, cursor_sql), cursor);
+	assert_int_equal(file_int(fx->client.cache, sql), 0);
+
+	sync_through(1);	/* clears the fault first */
+	assert_true(file_int(fx->client.cache, cursor_sql) > cursor);
+	assert_int_equal(file_int(fx->client.cache, sql), 1);
 	assert_exactly_once("garbage");
 }
 

@@ -23,59 +23,23 @@
 
 #define MAX_PAGES	1000
 
-enum { ADMIN, MANAGER, CLIENT, PERFORMER, NWHO };
-static const char *const email[NWHO] = {
-	"admin@demo.mkt", "manager@demo.mkt", "client@demo.mkt",
-	"performer@demo.mkt"
-};
-
 static struct mktd	*m;
 static sqlite3		*db;
-static char		*tok[NWHO];
-static int64_t		 uid[NWHO];
+static char		*tok[NROLES];
+static int64_t		 uid[NROLES];
 
-#define expect_status(r, want) do {					\
-	if ((r).status != (want))					\
-		fail_msg("%s:%d: status %ld, want %d: %.300s", __FILE__,	\
-		    __LINE__, (r).status, (int)(want),			\
-		    (r).body != NULL ? (r).body : "");			\
-} while (0)
-
-#define expect_error(r, want, code) do {				\
-	const char *c_ = json_str((r).json, "error.code");		\
-	expect_status(r, want);						\
-	if (c_ == NULL || strcmp(c_, (code)) != 0)			\
-		fail_msg("%s:%d: code %s, want %s: %.300s", __FILE__,	\
-		    __LINE__, c_ ? c_ : "(none)", (code), (r).body);	\
-} while (0)
-
-static double
-now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-/* The first column of the first row, with %lld arguments bound. */
+/* The first column of the first row (0 when none or NULL) of SQL
+ * formatted with %lld arguments, which reads shorter than binding here. */
 static long long
 scalar(const char *fmt, ...)
 {
 	char sql[1024];
-	sqlite3_stmt *st;
-	long long v = -1;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(sql, sizeof sql, fmt, ap);
 	va_end(ap);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return db_int(db, 0, sql, 0);
 }
 
 static struct api_reply
@@ -187,27 +151,18 @@ static int
 setup(void **state)
 {
 	(void)state;
-	if ((m = mktd_start(true)) == NULL ||
-	    sqlite3_open_v2(mktd_db_path(m), &db, SQLITE_OPEN_READONLY,
-	    NULL) != SQLITE_OK)
+	if ((m = mktd_start(true)) == NULL)
 		return -1;
-	sqlite3_busy_timeout(db, 5000);
-	for (int i = 0; i < NWHO; i++) {
-		if ((tok[i] = api_login(m, email[i], "demo")) == NULL)
-			return -1;
-		uid[i] = scalar("SELECT id FROM users WHERE email = '%s'",
-		    email[i]);
-	}
-	return 0;
+	db = mktd_db(m);
+	return demo_login(m, NROLES, role_email, tok, uid);
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	for (int i = 0; i < NWHO; i++)
+	for (int i = 0; i < NROLES; i++)
 		free(tok[i]);
-	sqlite3_close(db);
 	return mktd_stop(m) == 0 ? 0 : -1;
 }
 
@@ -495,11 +450,11 @@ long_poll_returns_empty_at_the_timeout(void **state)
 {
 	long long cursor = head();
 	struct api_reply r;
-	double t0 = now_s(), dt;
+	double t0 = now_ms() / 1e3, dt;
 
 	(void)state;
 	r = get(MANAGER, "/api/v1/changes?since=%lld&wait=1", cursor);
-	dt = now_s() - t0;
+	dt = now_ms() / 1e3 - t0;
 	expect_status(r, 200);
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json,
 	    "changes")), 0);
@@ -521,11 +476,11 @@ static void *
 poll_thread(void *arg)
 {
 	struct poll_job *j = arg;
-	double t0 = now_s();
+	double t0 = now_ms() / 1e3;
 
 	j->r = get(j->who, "/api/v1/changes?since=%lld&wait=%d", j->since,
 	    j->wait);
-	j->seconds = now_s() - t0;
+	j->seconds = now_ms() / 1e3 - t0;
 	return NULL;
 }
 
@@ -751,32 +706,28 @@ out_of_scope_ids_are_404(void **state)
 	long long clients = scalar("SELECT min(id) FROM conversations WHERE "
 	    "company_id IN (SELECT id FROM companies WHERE owner_id = %lld)",
 	    (long long)uid[CLIENT]);
-	struct api_reply r;
+	/* 999999: a nonexistent id looks exactly like an out-of-scope one */
+	const struct {
+		int		 who;
+		long long	 id;
+		long		 want;
+	} cases[] = {
+		{ MANAGER, mine, 200 }, { MANAGER, other, 404 },
+		{ CLIENT, other, 404 }, { CLIENT, clients, 200 },
+		{ PERFORMER, clients, 404 }, { ADMIN, other, 200 },
+		{ MANAGER, 999999, 404 },
+	};
 
 	(void)state;
 	assert_true(mine > 0 && other > 0 && clients > 0);
-	r = get(MANAGER, "/api/v1/conversations/%lld/messages", mine);
-	expect_status(r, 200);
-	api_reply_free(&r);
-	r = get(MANAGER, "/api/v1/conversations/%lld/messages", other);
-	expect_error(r, 404, "not_found");
-	api_reply_free(&r);
-	r = get(CLIENT, "/api/v1/conversations/%lld/messages", other);
-	expect_error(r, 404, "not_found");
-	api_reply_free(&r);
-	r = get(CLIENT, "/api/v1/conversations/%lld/messages", clients);
-	expect_status(r, 200);
-	api_reply_free(&r);
-	r = get(PERFORMER, "/api/v1/conversations/%lld/messages", clients);
-	expect_error(r, 404, "not_found");
-	api_reply_free(&r);
-	r = get(ADMIN, "/api/v1/conversations/%lld/messages", other);
-	expect_status(r, 200);
-	api_reply_free(&r);
-	/* a nonexistent id looks exactly like an out-of-scope one */
-	r = get(MANAGER, "/api/v1/conversations/999999/messages");
-	expect_error(r, 404, "not_found");
-	api_reply_free(&r);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct api_reply r = get(cases[i].who,
+		    "/api/v1/conversations/%lld/messages", cases[i].id);
+
+		expect_case(r, cases[i].want, cases[i].want == 404 ?
+		    "not_found" : NULL, NULL, role_name[cases[i].who]);
+		api_reply_free(&r);
+	}
 }
 
 /* ---- backfill and history window ------------------------------------------- */

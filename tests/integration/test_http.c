@@ -24,21 +24,6 @@ static struct mktd	*m;
 static sqlite3		*db;		/* the server's file, read-only */
 static char		*admin, *manager;
 
-#define expect_status(r, want) do {					\
-	if ((r).status != (want))					\
-		fail_msg("%s:%d: status %ld, want %d: %.300s", __FILE__,	\
-		    __LINE__, (r).status, (int)(want),			\
-		    (r).body != NULL ? (r).body : "");			\
-} while (0)
-
-#define expect_error(r, want, code) do {				\
-	const char *c_ = json_str((r).json, "error.code");		\
-	expect_status(r, want);						\
-	if (c_ == NULL || strcmp(c_, (code)) != 0)			\
-		fail_msg("%s:%d: code %s, want %s: %.300s", __FILE__,	\
-		    __LINE__, c_ ? c_ : "(none)", (code), (r).body);	\
-} while (0)
-
 static long long
 scalar(const char *sql)
 {
@@ -139,12 +124,8 @@ static int
 setup(void **state)
 {
 	(void)state;
-	if ((m = mktd_start(true)) == NULL)
+	if ((m = mktd_start(true)) == NULL || (db = mktd_db(m)) == NULL)
 		return -1;
-	if (sqlite3_open_v2(mktd_db_path(m), &db, SQLITE_OPEN_READONLY,
-	    NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_busy_timeout(db, 5000);
 	admin = api_login(m, "admin@demo.mkt", "demo");
 	manager = api_login(m, "manager@demo.mkt", "demo");
 	return admin != NULL && manager != NULL ? 0 : -1;
@@ -158,7 +139,6 @@ teardown(void **state)
 	(void)state;
 	free(admin);
 	free(manager);
-	sqlite3_close(db);
 	rc = mktd_stop(m);
 	if (rc != 0)
 		fprintf(stderr, "mktd exited with %d\n", rc);

@@ -28,16 +28,16 @@
 
 #include "harness.h"
 
-enum who {
-	ADMIN, MANAGER, BILLING, SUPPORT, CLIENT, PERFORMER,
-	NROLES,			/* the six demo logins end here */
-	PERFORMER2 = NROLES,	/* more demo users, all with password "demo" */
+/* The six demo logins of enum role, then more demo users, all with
+ * password "demo". */
+enum {
+	PERFORMER2 = NROLES,
 	PERFORMER3,
 	CUSTOMER2,		/* a marketplace customer who owns no company */
 	NWHO
 };
 
-static const char *const role_name[NWHO] = {
+static const char *const who_name[NWHO] = {
 	"admin", "manager", "billing", "support", "client", "performer",
 	"performer2", "performer3", "customer2"
 };
@@ -54,26 +54,8 @@ static char		 plain_dir[64];
 
 /* ---- helpers ------------------------------------------------------------- */
 
-#define expect_status(r, want) do {					\
-	if ((r).status != (want))					\
-		fail_msg("%s:%d: status %ld, want %d: %.400s",		\
-		    __FILE__, __LINE__, (r).status, (int)(want),	\
-		    (r).body != NULL ? (r).body : "(no body)");		\
-} while (0)
-
-#define expect_code(r, want, code) do {					\
-	expect_status(r, want);						\
-	if (json_str((r).json, "error.code") == NULL ||		\
-	    strcmp(json_str((r).json, "error.code"), (code)) != 0)	\
-		fail_msg("%s:%d: error code %s, want %s: %.400s",	\
-		    __FILE__, __LINE__,					\
-		    json_str((r).json, "error.code") ?			\
-		    json_str((r).json, "error.code") : "(none)", (code),	\
-		    (r).body != NULL ? (r).body : "");			\
-} while (0)
-
 static struct api_reply
-callv(enum who w, const char *method, const char *body,
+callv(int w, const char *method, const char *body,
     const char *const *extra, const char *fmt, va_list ap)
 {
 	char path[512];
@@ -84,7 +66,7 @@ callv(enum who w, const char *method, const char *body,
 
 /* A request as w; the path is a printf format. */
 static struct api_reply
-req(enum who w, const char *method, const char *body, const char *fmt, ...)
+req(int w, const char *method, const char *body, const char *fmt, ...)
 {
 	struct api_reply	r;
 	va_list			ap;
@@ -96,7 +78,7 @@ req(enum who w, const char *method, const char *body, const char *fmt, ...)
 }
 
 static struct api_reply
-req_h(enum who w, const char *method, const char *body,
+req_h(int w, const char *method, const char *body,
     const char *const *extra, const char *fmt, ...)
 {
 	struct api_reply	r;
@@ -108,9 +90,17 @@ req_h(enum who w, const char *method, const char *body,
 	return r;
 }
 
+/* A request as w that must fail with status want and error.code code: a
+ * macro, so that a failure names the line of the check. */
+#define expect_refused(w, method, body, want, code, ...) do {		\
+	struct api_reply r_ = req((w), (method), (body), __VA_ARGS__);	\
+	expect_error(r_, (want), (code));				\
+	api_reply_free(&r_);						\
+} while (0)
+
 /* The status alone, for the many checks that need nothing else. */
 static long
-status_of(enum who w, const char *method, const char *body, const char *fmt,
+status_of(int w, const char *method, const char *body, const char *fmt,
     ...)
 {
 	struct api_reply	r;
@@ -125,51 +115,14 @@ status_of(enum who w, const char *method, const char *body, const char *fmt,
 	return s;
 }
 
-static sqlite3_stmt *
-dbprep(const char *sql, int n, va_list ap)
-{
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	for (int i = 1; i <= n; i++)
-		sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
-	return st;
-}
-
-/* The first column of a one-row query with n int64_t parameters; -1
- * when there is no row, 0 for NULL. */
-static int64_t
-dbq(const char *sql, int n, ...)
-{
-	sqlite3_stmt	*st;
-	va_list		 ap;
-	int64_t		 v = -1;
-
-	va_start(ap, n);
-	st = dbprep(sql, n, ap);
-	va_end(ap);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-/* The same, as text into buf ("" when no row or NULL). */
+/* One text value into buf ("" when none), so a check needs no free. */
 static const char *
-dbs(char *buf, size_t len, const char *sql, int n, ...)
+dbs(char *buf, size_t len, const char *sql, int64_t id)
 {
-	sqlite3_stmt		*st;
-	va_list			 ap;
-	const unsigned char	*s = NULL;
+	char *v = db_text(db, sql, 1, id);
 
-	va_start(ap, n);
-	st = dbprep(sql, n, ap);
-	va_end(ap);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		s = sqlite3_column_text(st, 0);
-	snprintf(buf, len, "%s", s != NULL ? (const char *)s : "");
-	sqlite3_finalize(st);
+	snprintf(buf, len, "%s", v != NULL ? v : "");
+	free(v);
 	return buf;
 }
 
@@ -201,27 +154,28 @@ expect_str(const struct api_reply *r, const char *path, const char *want)
 static int64_t
 order_version(int64_t order)
 {
-	return dbq("SELECT version FROM orders WHERE id = ?", 1, order);
+	return db_int(db, -1,
+	    "SELECT version FROM orders WHERE id = ?", 1, order);
 }
 
 static const char *
 order_status(char *buf, size_t len, int64_t order)
 {
-	return dbs(buf, len, "SELECT status FROM orders WHERE id = ?", 1,
+	return dbs(buf, len, "SELECT status FROM orders WHERE id = ?",
 	    order);
 }
 
 static const char *
 offer_status(char *buf, size_t len, int64_t offer)
 {
-	return dbs(buf, len, "SELECT status FROM offers WHERE id = ?", 1,
+	return dbs(buf, len, "SELECT status FROM offers WHERE id = ?",
 	    offer);
 }
 
 /* A fresh open marketplace order: by w for itself when w is a customer,
  * or by w (staff) for customer. */
 static int64_t
-order_new_for(enum who w, int64_t company, int64_t customer)
+order_new_for(int w, int64_t company, int64_t customer)
 {
 	struct api_reply	r;
 	char			body[512];
@@ -250,7 +204,7 @@ order_new(void)
 }
 
 static int64_t
-offer_new(enum who w, int64_t order)
+offer_new(int w, int64_t order)
 {
 	struct api_reply	r;
 	int64_t			id;
@@ -266,7 +220,7 @@ offer_new(enum who w, int64_t order)
 }
 
 static void
-offer_take(enum who w, int64_t order, int64_t offer)
+offer_take(int w, int64_t order, int64_t offer)
 {
 	struct api_reply r;
 
@@ -321,7 +275,7 @@ checkout_fresh(void)
 	struct api_reply	r;
 	int64_t			id;
 
-	id = dbq("SELECT id FROM orders WHERE kind = 'checkout' AND"
+	id = db_int(db, -1, "SELECT id FROM orders WHERE kind = 'checkout' AND"
 	    " status = 'open' AND payment_status <> 'paid' AND company_id = ?"
 	    " ORDER BY id LIMIT 1", 1, home_co);
 	if (id <= 0)
@@ -344,58 +298,37 @@ checkout_fresh(void)
 /* ---- setup --------------------------------------------------------------- */
 
 static int
-login(enum who w, const char *email)
-{
-	tok[w] = api_login(m, email, "demo");
-	if (tok[w] == NULL) {
-		fprintf(stderr, "test_orders: cannot log in as %s\n", email);
-		return -1;
-	}
-	return 0;
-}
-
-static int
 setup(void **state)
 {
-	static const char *const email[NROLES] = {
-		"admin@demo.mkt", "manager@demo.mkt", "billing@demo.mkt",
-		"support@demo.mkt", "client@demo.mkt", "performer@demo.mkt"
-	};
-	char extra[3][256];
+	char *extra[3];
+	int rc = -1;
 
 	(void)state;
-	if ((m = mktd_start(true)) == NULL)
+	if ((m = mktd_start(true)) == NULL ||
+	    demo_login(m, NROLES, role_email, tok, uid) != 0)
 		return -1;
-	if (sqlite3_open_v2(mktd_db_path(m), &db, SQLITE_OPEN_READONLY,
-	    NULL) != SQLITE_OK) {
-		fprintf(stderr, "test_orders: %s: %s\n", mktd_db_path(m),
-		    sqlite3_errmsg(db));
-		return -1;
-	}
-	sqlite3_busy_timeout(db, 5000);
-	for (int i = 0; i < NROLES; i++) {
-		if (login((enum who)i, email[i]) != 0)
-			return -1;
-		uid[i] = db_user_id(db, email[i]);
-	}
-	dbs(extra[0], sizeof extra[0], "SELECT email FROM users WHERE"
-	    " role = 'performer' AND id <> ? ORDER BY id LIMIT 1", 1,
+	db = mktd_db(m);
+	extra[0] = db_text(db, "SELECT email FROM users WHERE role ="
+	    " 'performer' AND id <> ? ORDER BY id LIMIT 1", 1, uid[PERFORMER]);
+	extra[1] = db_text(db, "SELECT email FROM users WHERE role ="
+	    " 'performer' AND id <> ? ORDER BY id LIMIT 1 OFFSET 1", 1,
 	    uid[PERFORMER]);
-	dbs(extra[1], sizeof extra[1], "SELECT email FROM users WHERE"
-	    " role = 'performer' AND id <> ? ORDER BY id LIMIT 1 OFFSET 1", 1,
-	    uid[PERFORMER]);
-	dbs(extra[2], sizeof extra[2], "SELECT email FROM users u WHERE"
+	extra[2] = db_text(db, "SELECT email FROM users u WHERE"
 	    " role = 'client' AND NOT EXISTS (SELECT 1 FROM companies c"
 	    " WHERE c.owner_id = u.id) ORDER BY id LIMIT 1", 0);
-	for (int i = 0; i < 3; i++) {
-		if (login((enum who)(NROLES + i), extra[i]) != 0)
-			return -1;
-		uid[NROLES + i] = db_user_id(db, extra[i]);
-	}
-	home_co = dbq("SELECT id FROM companies WHERE owner_id = ? AND"
+	if (extra[0] != NULL && extra[1] != NULL && extra[2] != NULL)
+		rc = demo_login(m, NWHO - NROLES, (const char *const *)extra,
+		    tok + NROLES, uid + NROLES);
+	for (int i = 0; i < 3; i++)
+		free(extra[i]);
+	if (rc != 0)
+		return -1;
+	home_co = db_int(db, -1,
+	    "SELECT id FROM companies WHERE owner_id = ? AND"
 	    " manager_id = ? AND status = 'active' ORDER BY id LIMIT 1", 2,
 	    uid[CLIENT], uid[MANAGER]);
-	far_co = dbq("SELECT id FROM companies WHERE ifnull(owner_id, 0) <> ?"
+	far_co = db_int(db, -1,
+	    "SELECT id FROM companies WHERE ifnull(owner_id, 0) <> ?"
 	    " AND ifnull(manager_id, 0) <> ? AND status = 'active'"
 	    " ORDER BY id LIMIT 1", 2, uid[CLIENT], uid[MANAGER]);
 	if (home_co <= 0 || far_co <= 0) {
@@ -415,7 +348,6 @@ teardown(void **state)
 	}
 	for (int i = 0; i < NWHO; i++)
 		free(tok[i]);
-	sqlite3_close(db);
 	if (m != NULL && mktd_stop(m) != 0)
 		return -1;
 	return 0;
@@ -693,37 +625,36 @@ order_create_validation(void **state)
 	snprintf(body, sizeof body, "{\"company_id\":%lld,\"title\":\" \"}",
 	    (long long)home_co);
 	r = req(CLIENT, "POST", body, "/api/v1/orders");
-	expect_code(r, 422, "missing_field");
+	expect_error(r, 422, "missing_field");
 	expect_str(&r, "error.field", "title");
 	api_reply_free(&r);
 	r = req(CLIENT, "POST", "{\"company_id\":999999,\"title\":\"x\"}",
 	    "/api/v1/orders");
-	expect_code(r, 422, "invalid_value");
+	expect_error(r, 422, "invalid_value");
 	expect_str(&r, "error.field", "company_id");
 	api_reply_free(&r);
 	snprintf(body, sizeof body, "{\"company_id\":%lld,\"customer_id\":"
 	    "%lld,\"title\":\"x\"}", (long long)far_co,
 	    (long long)uid[CUSTOMER2]);
-	r = req(MANAGER, "POST", body, "/api/v1/orders");
-	expect_code(r, 422, "invalid_value");
-	api_reply_free(&r);
+	expect_refused(MANAGER, "POST", body, 422, "invalid_value",
+	    "/api/v1/orders");
 	snprintf(body, sizeof body, "{\"company_id\":%lld,\"customer_id\":"
 	    "%lld,\"title\":\"x\"}", (long long)home_co,
 	    (long long)uid[PERFORMER]);
 	r = req(SUPPORT, "POST", body, "/api/v1/orders");
-	expect_code(r, 422, "invalid_value");
+	expect_error(r, 422, "invalid_value");
 	expect_str(&r, "error.field", "customer_id");
 	api_reply_free(&r);
 	snprintf(body, sizeof body, "{\"company_id\":%lld,\"title\":\"x\"}",
 	    (long long)home_co);
 	r = req(ADMIN, "POST", body, "/api/v1/orders");
-	expect_code(r, 422, "missing_field");
+	expect_error(r, 422, "missing_field");
 	expect_str(&r, "error.field", "customer_id");
 	api_reply_free(&r);
 	snprintf(body, sizeof body, "{\"company_id\":%lld,\"title\":\"x\","
 	    "\"budget_minor\":100}", (long long)home_co);
 	r = req(CLIENT, "POST", body, "/api/v1/orders");
-	expect_code(r, 422, "missing_field");
+	expect_error(r, 422, "missing_field");
 	expect_str(&r, "error.field", "currency");
 	api_reply_free(&r);
 	/* Staff for a customer: the order is the customer's, and the audit
@@ -734,7 +665,8 @@ order_create_validation(void **state)
 	r = req(SUPPORT, "POST", body, "/api/v1/orders");
 	expect_status(r, 201);
 	assert_int_equal(num(&r, "customer_id"), uid[CUSTOMER2]);
-	assert_int_equal(dbq("SELECT count(*) FROM audit_log WHERE action ="
+	assert_int_equal(db_int(db, -1,
+	    "SELECT count(*) FROM audit_log WHERE action ="
 	    " 'order.create' AND ref_id = ? AND actor_id = ? AND"
 	    " on_behalf_of_id = ?", 3, num(&r, "id"), uid[SUPPORT],
 	    uid[CUSTOMER2]), 1);
@@ -749,16 +681,14 @@ order_create_validation(void **state)
 static void
 offer_only_on_open_orders(void **state)
 {
-	struct api_reply	r;
 	int64_t			order, other;
 
 	(void)state;
 	/* PERFORMER2's offer was rejected; they still see the order. */
 	order = order_taken(NULL, &other);
-	r = req(PERFORMER2, "POST", "{\"message\":\"А если подешевле?\"}",
+	expect_refused(PERFORMER2, "POST",
+	    "{\"message\":\"А если подешевле?\"}", 409, "order_not_open",
 	    "/api/v1/orders/%lld/offers", (long long)order);
-	expect_code(r, 409, "order_not_open");
-	api_reply_free(&r);
 	/* A performer without an offer does not see it any more. */
 	assert_int_equal(status_of(PERFORMER3, "POST",
 	    "{\"message\":\"Возьму\"}", "/api/v1/orders/%lld/offers",
@@ -768,10 +698,9 @@ offer_only_on_open_orders(void **state)
 	offer_new(PERFORMER, order);
 	assert_int_equal(status_of(CLIENT, "POST", NULL,
 	    "/api/v1/orders/%lld/cancel", (long long)order), 200);
-	r = req(PERFORMER, "POST", "{\"message\":\"Ещё актуально?\"}",
-	    "/api/v1/orders/%lld/offers", (long long)order);
-	expect_code(r, 409, "order_not_open");
-	api_reply_free(&r);
+	expect_refused(PERFORMER, "POST", "{\"message\":\"Ещё актуально?\"}",
+	    409, "order_not_open", "/api/v1/orders/%lld/offers",
+	    (long long)order);
 }
 
 /* Seed 000 §2: "Исполнитель может откликнуться только один раз на каждый
@@ -779,16 +708,15 @@ offer_only_on_open_orders(void **state)
 static void
 offer_one_per_performer(void **state)
 {
-	struct api_reply	r;
 	int64_t			order = order_new();
 
 	(void)state;
 	offer_new(PERFORMER, order);
-	r = req(PERFORMER, "POST", "{\"message\":\"Второй отклик\"}",
-	    "/api/v1/orders/%lld/offers", (long long)order);
-	expect_code(r, 409, "offer_exists");
-	api_reply_free(&r);
-	assert_int_equal(dbq("SELECT count(*) FROM offers WHERE order_id = ?"
+	expect_refused(PERFORMER, "POST", "{\"message\":\"Второй отклик\"}",
+	    409, "offer_exists", "/api/v1/orders/%lld/offers",
+	    (long long)order);
+	assert_int_equal(db_int(db, -1,
+	    "SELECT count(*) FROM offers WHERE order_id = ?"
 	    " AND performer_id = ?", 2, order, uid[PERFORMER]), 1);
 	/* Another performer still may. */
 	offer_new(PERFORMER2, order);
@@ -846,11 +774,10 @@ offer_body_validation(void **state)
 	for (int i = 0; i < 2001; i++)
 		n += (size_t)sprintf(big + n, "ж");
 	sprintf(big + n, "\"}");
-	r = req(PERFORMER, "POST", big, "/api/v1/orders/%lld/offers",
-	    (long long)order);
-	expect_code(r, 422, "too_long");
-	api_reply_free(&r);
-	assert_int_equal(dbq("SELECT count(*) FROM offers WHERE order_id = ?",
+	expect_refused(PERFORMER, "POST", big, 422, "too_long",
+	    "/api/v1/orders/%lld/offers", (long long)order);
+	assert_int_equal(db_int(db, -1,
+	    "SELECT count(*) FROM offers WHERE order_id = ?",
 	    1, order), 0);
 	/* Drop one character: accepted, without a price. */
 	sprintf(big + n - 2, "\"}");
@@ -889,12 +816,12 @@ offers_list_performer_sees_own(void **state)
 	    cJSON_GetObjectItem(r.json, "offers"), 0), "id", 0), mine);
 	api_reply_free(&r);
 	for (int w = ADMIN; w <= CLIENT; w++) {
-		r = req((enum who)w, "GET", NULL, "/api/v1/orders/%lld/offers",
+		r = req(w, "GET", NULL, "/api/v1/orders/%lld/offers",
 		    (long long)order);
 		expect_status(r, 200);
 		if (cJSON_GetArraySize(cJSON_GetObjectItem(r.json,
 		    "offers")) != 2)
-			fail_msg("%s sees %.300s", role_name[w], r.body);
+			fail_msg("%s sees %.300s", who_name[w], r.body);
 		api_reply_free(&r);
 	}
 }
@@ -906,19 +833,20 @@ offers_list_performer_sees_own(void **state)
 static void
 accept_by_staff_is_audited(void **state)
 {
-	static const enum who staff[] = { ADMIN, MANAGER, SUPPORT };
+	static const int staff[] = { ADMIN, MANAGER, SUPPORT };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof staff / sizeof staff[0]; i++) {
 		int64_t order = order_new(), offer = offer_new(PERFORMER, order);
 
 		offer_take(staff[i], order, offer);
-		if (dbq("SELECT count(*) FROM audit_log WHERE action ="
+		if (db_int(db, -1,
+		    "SELECT count(*) FROM audit_log WHERE action ="
 		    " 'offer.accept' AND ref_type = 'offer' AND ref_id = ? AND"
 		    " actor_id = ? AND on_behalf_of_id = ?", 3, offer,
 		    uid[staff[i]], uid[CLIENT]) != 1)
 			fail_msg("no audit entry for %s acting for the"
-			    " customer", role_name[staff[i]]);
+			    " customer", who_name[staff[i]]);
 	}
 }
 
@@ -929,7 +857,8 @@ accept_by_owner_is_audited_as_self(void **state)
 
 	(void)state;
 	offer_take(CLIENT, order, offer);
-	assert_int_equal(dbq("SELECT count(*) FROM audit_log WHERE action ="
+	assert_int_equal(db_int(db, -1,
+	    "SELECT count(*) FROM audit_log WHERE action ="
 	    " 'offer.accept' AND ref_id = ? AND actor_id = ? AND"
 	    " on_behalf_of_id IS NULL", 2, offer, uid[CLIENT]), 1);
 }
@@ -940,7 +869,6 @@ accept_by_owner_is_audited_as_self(void **state)
 static void
 accept_not_by_others(void **state)
 {
-	struct api_reply	r;
 	int64_t			order, offer;
 	char			s[32];
 
@@ -949,10 +877,9 @@ accept_not_by_others(void **state)
 	 * (their company) but it is not theirs to accept. */
 	order = order_new_for(ADMIN, home_co, uid[CUSTOMER2]);
 	offer = offer_new(PERFORMER, order);
-	r = req(CLIENT, "POST", NULL, "/api/v1/orders/%lld/offers/%lld/accept",
-	    (long long)order, (long long)offer);
-	expect_code(r, 403, "forbidden");
-	api_reply_free(&r);
+	expect_refused(CLIENT, "POST", NULL, 403, "forbidden",
+	    "/api/v1/orders/%lld/offers/%lld/accept", (long long)order,
+	    (long long)offer);
 	assert_int_equal(status_of(BILLING, "POST", NULL,
 	    "/api/v1/orders/%lld/offers/%lld/accept", (long long)order,
 	    (long long)offer), 403);
@@ -970,28 +897,25 @@ accept_not_by_others(void **state)
 static void
 accept_only_pending(void **state)
 {
-	struct api_reply	r;
 	int64_t			order = order_new(), a, b;
 
 	(void)state;
 	a = offer_new(PERFORMER, order);
 	b = offer_new(PERFORMER2, order);
 	offer_take(CLIENT, order, a);
-	r = req(CLIENT, "POST", NULL, "/api/v1/orders/%lld/offers/%lld/accept",
-	    (long long)order, (long long)b);
-	expect_code(r, 409, "offer_not_pending");
-	api_reply_free(&r);
-	r = req(CLIENT, "POST", NULL, "/api/v1/orders/%lld/offers/%lld/accept",
-	    (long long)order, (long long)a);
-	expect_code(r, 409, "offer_not_pending");
-	api_reply_free(&r);
-	assert_int_equal(dbq("SELECT executor_id FROM orders WHERE id = ?", 1,
+	expect_refused(CLIENT, "POST", NULL, 409, "offer_not_pending",
+	    "/api/v1/orders/%lld/offers/%lld/accept", (long long)order,
+	    (long long)b);
+	expect_refused(CLIENT, "POST", NULL, 409, "offer_not_pending",
+	    "/api/v1/orders/%lld/offers/%lld/accept", (long long)order,
+	    (long long)a);
+	assert_int_equal(db_int(db, -1,
+	    "SELECT executor_id FROM orders WHERE id = ?", 1,
 	    order), uid[PERFORMER]);
 	/* An offer of another order is not found under this one. */
-	r = req(CLIENT, "POST", NULL, "/api/v1/orders/%lld/offers/%lld/accept",
-	    (long long)order_new(), (long long)b);
-	expect_code(r, 404, "not_found");
-	api_reply_free(&r);
+	expect_refused(CLIENT, "POST", NULL, 404, "not_found",
+	    "/api/v1/orders/%lld/offers/%lld/accept", (long long)order_new(),
+	    (long long)b);
 }
 
 /* Issue 3: "Every write honours Idempotency-Key: the same key returns the
@@ -1023,7 +947,8 @@ accept_idempotent_retry(void **state)
 	assert_string_equal(r1.body, r2.body);
 	assert_int_equal(order_version(order), v + 1);
 	assert_int_equal(num(&r2, "version"), v + 1);
-	assert_int_equal(dbq("SELECT count(*) FROM audit_log WHERE action ="
+	assert_int_equal(db_int(db, -1,
+	    "SELECT count(*) FROM audit_log WHERE action ="
 	    " 'offer.accept' AND ref_id = ?", 1, a), 1);
 	assert_int_equal(notifications(uid[PERFORMER], "offer_accepted",
 	    order), 1);
@@ -1051,7 +976,7 @@ stale_if_match_412(void **state)
 	r = req_h(CLIENT, "POST", NULL, hs,
 	    "/api/v1/orders/%lld/offers/%lld/accept", (long long)order,
 	    (long long)offer);
-	expect_code(r, 412, "version_mismatch");
+	expect_error(r, 412, "version_mismatch");
 	assert_int_equal((int64_t)json_num(r.json, "current.version", -1), v);
 	assert_int_equal((int64_t)json_num(r.json, "current.id", -1), order);
 	api_reply_free(&r);
@@ -1065,11 +990,11 @@ stale_if_match_412(void **state)
 	/* The version moved: the old one is stale for the next step too. */
 	r = req_h(PERFORMER, "POST", NULL, hf, "/api/v1/orders/%lld/start-work",
 	    (long long)order);
-	expect_code(r, 412, "version_mismatch");
+	expect_error(r, 412, "version_mismatch");
 	api_reply_free(&r);
 	r = req_h(CLIENT, "POST", NULL, hf, "/api/v1/orders/%lld/cancel",
 	    (long long)order);
-	expect_code(r, 412, "version_mismatch");
+	expect_error(r, 412, "version_mismatch");
 	api_reply_free(&r);
 	assert_string_equal(order_status(s, sizeof s, order), "in_progress");
 }
@@ -1084,9 +1009,10 @@ accept_records_feed(void **state)
 	(void)state;
 	a = offer_new(PERFORMER, order);
 	b = offer_new(PERFORMER2, order);
-	seq = dbq("SELECT ifnull(max(seq), 0) FROM changes", 0);
+	seq = db_int(db, -1, "SELECT ifnull(max(seq), 0) FROM changes", 0);
 	offer_take(CLIENT, order, a);
-	assert_int_equal(dbq("SELECT count(*) FROM changes WHERE seq > ? AND"
+	assert_int_equal(db_int(db, -1,
+	    "SELECT count(*) FROM changes WHERE seq > ? AND"
 	    " ((type = 'order' AND row_id = ?) OR (type = 'offer' AND"
 	    " row_id IN (?, ?)))", 4, seq, order, a, b), 3);
 }
@@ -1105,10 +1031,8 @@ start_work_only_executor_in_progress(void **state)
 	offer = offer_new(PERFORMER, order);
 	offer_new(PERFORMER2, order);
 	/* Not yet chosen. */
-	r = req(PERFORMER, "POST", NULL, "/api/v1/orders/%lld/start-work",
-	    (long long)order);
-	expect_code(r, 403, "forbidden");
-	api_reply_free(&r);
+	expect_refused(PERFORMER, "POST", NULL, 403, "forbidden",
+	    "/api/v1/orders/%lld/start-work", (long long)order);
 	offer_take(CLIENT, order, offer);
 	/* Not the chosen one, nor the customer, nor staff. */
 	assert_int_equal(status_of(PERFORMER2, "POST", NULL,
@@ -1117,7 +1041,8 @@ start_work_only_executor_in_progress(void **state)
 	    "/api/v1/orders/%lld/start-work", (long long)order), 403);
 	assert_int_equal(status_of(ADMIN, "POST", NULL,
 	    "/api/v1/orders/%lld/start-work", (long long)order), 403);
-	assert_int_equal(dbq("SELECT work_started_at IS NULL FROM orders"
+	assert_int_equal(db_int(db, -1,
+	    "SELECT work_started_at IS NULL FROM orders"
 	    " WHERE id = ?", 1, order), 1);
 	r = req(PERFORMER, "POST", NULL, "/api/v1/orders/%lld/start-work",
 	    (long long)order);
@@ -1127,17 +1052,13 @@ start_work_only_executor_in_progress(void **state)
 	api_reply_free(&r);
 	/* Seed 001: "Уведомление заказчику". */
 	assert_int_equal(notifications(uid[CLIENT], "work_started", order), 1);
-	r = req(PERFORMER, "POST", NULL, "/api/v1/orders/%lld/start-work",
-	    (long long)order);
-	expect_code(r, 409, "work_already_started");
-	api_reply_free(&r);
+	expect_refused(PERFORMER, "POST", NULL, 409, "work_already_started",
+	    "/api/v1/orders/%lld/start-work", (long long)order);
 	/* Once completed, there is no work to start. */
 	assert_int_equal(status_of(CLIENT, "POST", "{\"rating\":5}",
 	    "/api/v1/orders/%lld/complete", (long long)order), 200);
-	r = req(PERFORMER, "POST", NULL, "/api/v1/orders/%lld/start-work",
-	    (long long)order);
-	expect_code(r, 409, "order_not_in_progress");
-	api_reply_free(&r);
+	expect_refused(PERFORMER, "POST", NULL, 409, "order_not_in_progress",
+	    "/api/v1/orders/%lld/start-work", (long long)order);
 }
 
 /* "Cancel work: the order returns to open, the executor and
@@ -1150,7 +1071,7 @@ cancel_work_restores_open(void **state)
 {
 	struct api_reply	 r;
 	int64_t			 order = order_new(), mine, other;
-	char			 s[256];
+	char			 s[256], *title;
 	const char		*reason = "Не согласовали цену после замера";
 
 	(void)state;
@@ -1172,19 +1093,21 @@ cancel_work_restores_open(void **state)
 	assert_string_equal(offer_status(s, sizeof s, mine), "rejected");
 	assert_int_equal(notifications(uid[CLIENT], "work_cancelled", order),
 	    1);
-	dbs(s, sizeof s, "SELECT title FROM notifications WHERE user_id = ?"
-	    " AND kind = 'work_cancelled' AND ref_id = ?", 2, uid[CLIENT],
+	title = db_text(db, "SELECT title FROM notifications WHERE user_id ="
+	    " ? AND kind = 'work_cancelled' AND ref_id = ?", 2, uid[CLIENT],
 	    order);
-	assert_non_null(strstr(s, reason));
-	assert_int_equal(dbq("SELECT count(*) FROM audit_log WHERE action ="
+	assert_non_null(title);
+	assert_non_null(strstr(title, reason));
+	free(title);
+	assert_int_equal(db_int(db, -1,
+	    "SELECT count(*) FROM audit_log WHERE action ="
 	    " 'order.cancel_work' AND ref_id = ? AND actor_id = ?", 2, order,
 	    uid[PERFORMER]), 1);
 	/* Open again: new performers respond, the walker cannot. */
 	offer_new(PERFORMER3, order);
-	r = req(PERFORMER, "POST", "{\"message\":\"Передумал, возьму\"}",
-	    "/api/v1/orders/%lld/offers", (long long)order);
-	expect_code(r, 409, "offer_exists");
-	api_reply_free(&r);
+	expect_refused(PERFORMER, "POST", "{\"message\":\"Передумал, возьму\"}",
+	    409, "offer_exists", "/api/v1/orders/%lld/offers",
+	    (long long)order);
 	/* And the customer chooses again among the pending ones. */
 	offer_take(CLIENT, order, other);
 	assert_string_equal(order_status(s, sizeof s, order), "in_progress");
@@ -1218,26 +1141,20 @@ cancel_work_walkers_stay_rejected(void **state)
 static void
 cancel_work_rules(void **state)
 {
-	struct api_reply	r;
 	int64_t			order, offer;
 	char			s[32];
 
 	(void)state;
 	order = order_taken(&offer, NULL);
 	/* The reason is required. */
-	r = req(PERFORMER, "POST", "{}", "/api/v1/orders/%lld/cancel-work",
+	expect_refused(PERFORMER, "POST", "{}", 422, "missing_field",
+	    "/api/v1/orders/%lld/cancel-work", (long long)order);
+	expect_refused(PERFORMER, "POST", "{\"reason\":\" \"}", 422,
+	    "missing_field", "/api/v1/orders/%lld/cancel-work",
 	    (long long)order);
-	expect_code(r, 422, "missing_field");
-	api_reply_free(&r);
-	r = req(PERFORMER, "POST", "{\"reason\":\" \"}",
-	    "/api/v1/orders/%lld/cancel-work", (long long)order);
-	expect_code(r, 422, "missing_field");
-	api_reply_free(&r);
 	/* Not the customer's to press (theirs is /cancel), nor billing's. */
-	r = req(CLIENT, "POST", "{\"reason\":\"Передумал\"}",
-	    "/api/v1/orders/%lld/cancel-work", (long long)order);
-	expect_code(r, 403, "forbidden");
-	api_reply_free(&r);
+	expect_refused(CLIENT, "POST", "{\"reason\":\"Передумал\"}", 403,
+	    "forbidden", "/api/v1/orders/%lld/cancel-work", (long long)order);
 	assert_int_equal(status_of(BILLING, "POST", "{\"reason\":\"x\"}",
 	    "/api/v1/orders/%lld/cancel-work", (long long)order), 403);
 	assert_int_equal(status_of(PERFORMER2, "POST", "{\"reason\":\"x\"}",
@@ -1247,15 +1164,15 @@ cancel_work_rules(void **state)
 	assert_int_equal(status_of(SUPPORT, "POST",
 	    "{\"reason\":\"Исполнитель позвонил: не сможет приехать\"}",
 	    "/api/v1/orders/%lld/cancel-work", (long long)order), 200);
-	assert_int_equal(dbq("SELECT count(*) FROM audit_log WHERE action ="
+	assert_int_equal(db_int(db, -1,
+	    "SELECT count(*) FROM audit_log WHERE action ="
 	    " 'order.cancel_work' AND ref_id = ? AND actor_id = ? AND"
 	    " on_behalf_of_id = ?", 3, order, uid[SUPPORT], uid[PERFORMER]), 1);
 	assert_string_equal(offer_status(s, sizeof s, offer), "rejected");
 	/* Only work in progress can be cancelled. */
-	r = req(ADMIN, "POST", "{\"reason\":\"x\"}",
-	    "/api/v1/orders/%lld/cancel-work", (long long)order);
-	expect_code(r, 409, "order_not_in_progress");
-	api_reply_free(&r);
+	expect_refused(ADMIN, "POST", "{\"reason\":\"x\"}", 409,
+	    "order_not_in_progress", "/api/v1/orders/%lld/cancel-work",
+	    (long long)order);
 }
 
 /* ---- complete, cancel ---------------------------------------------------- */
@@ -1274,24 +1191,17 @@ complete_with_rating(void **state)
 	(void)state;
 	order = order_taken(&offer, &other);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		r = req(CLIENT, "POST", bad[i], "/api/v1/orders/%lld/complete",
-		    (long long)order);
-		expect_code(r, 422, "out_of_range");
-		api_reply_free(&r);
+		expect_refused(CLIENT, "POST", bad[i], 422, "out_of_range",
+		    "/api/v1/orders/%lld/complete", (long long)order);
 	}
-	r = req(CLIENT, "POST", "{\"review\":\"Отлично\"}",
+	expect_refused(CLIENT, "POST", "{\"review\":\"Отлично\"}", 422,
+	    "missing_field", "/api/v1/orders/%lld/complete", (long long)order);
+	expect_refused(CLIENT, "POST", "{\"rating\":\"5\"}", 422,
+	    "invalid_type", "/api/v1/orders/%lld/complete", (long long)order);
+	expect_refused(CLIENT, "POST", "{\"rating\":4.5}", 422, "invalid_type",
 	    "/api/v1/orders/%lld/complete", (long long)order);
-	expect_code(r, 422, "missing_field");
-	api_reply_free(&r);
-	r = req(CLIENT, "POST", "{\"rating\":\"5\"}",
-	    "/api/v1/orders/%lld/complete", (long long)order);
-	expect_code(r, 422, "invalid_type");
-	api_reply_free(&r);
-	r = req(CLIENT, "POST", "{\"rating\":4.5}",
-	    "/api/v1/orders/%lld/complete", (long long)order);
-	expect_code(r, 422, "invalid_type");
-	api_reply_free(&r);
-	assert_int_equal(dbq("SELECT count(*) FROM reviews WHERE order_id = ?",
+	assert_int_equal(db_int(db, -1,
+	    "SELECT count(*) FROM reviews WHERE order_id = ?",
 	    1, order), 0);
 	r = req(CLIENT, "POST", "{\"rating\":5,\"review\":\"Собрал быстро и"
 	    " аккуратно, убрал за собой\"}", "/api/v1/orders/%lld/complete",
@@ -1301,21 +1211,23 @@ complete_with_rating(void **state)
 	api_reply_free(&r);
 	assert_string_equal(offer_status(s, sizeof s, offer), "completed");
 	assert_string_equal(offer_status(s, sizeof s, other), "rejected");
-	assert_int_equal(dbq("SELECT rating FROM reviews WHERE order_id = ?",
+	assert_int_equal(db_int(db, -1,
+	    "SELECT rating FROM reviews WHERE order_id = ?",
 	    1, order), 5);
-	assert_int_equal(dbq("SELECT author_id FROM reviews WHERE order_id = ?",
+	assert_int_equal(db_int(db, -1,
+	    "SELECT author_id FROM reviews WHERE order_id = ?",
 	    1, order), uid[CLIENT]);
 	assert_string_equal(dbs(s, sizeof s, "SELECT body FROM reviews WHERE"
-	    " order_id = ?", 1, order), "Собрал быстро и аккуратно, убрал"
+	    " order_id = ?", order), "Собрал быстро и аккуратно, убрал"
 	    " за собой");
 	assert_int_equal(notifications(uid[PERFORMER], "review_received",
 	    order), 1);
 	/* Once. */
-	r = req(CLIENT, "POST", "{\"rating\":1}", "/api/v1/orders/%lld/complete",
+	expect_refused(CLIENT, "POST", "{\"rating\":1}", 409,
+	    "order_not_in_progress", "/api/v1/orders/%lld/complete",
 	    (long long)order);
-	expect_code(r, 409, "order_not_in_progress");
-	api_reply_free(&r);
-	assert_int_equal(dbq("SELECT rating FROM reviews WHERE order_id = ?",
+	assert_int_equal(db_int(db, -1,
+	    "SELECT rating FROM reviews WHERE order_id = ?",
 	    1, order), 5);
 }
 
@@ -1325,23 +1237,23 @@ complete_with_rating(void **state)
 static void
 complete_only_in_progress(void **state)
 {
-	struct api_reply	r;
 	int64_t			order = order_new();
 
 	(void)state;
 	offer_new(PERFORMER, order);
-	r = req(CLIENT, "POST", "{\"rating\":5}", "/api/v1/orders/%lld/complete",
+	expect_refused(CLIENT, "POST", "{\"rating\":5}", 409,
+	    "order_not_in_progress", "/api/v1/orders/%lld/complete",
 	    (long long)order);
-	expect_code(r, 409, "order_not_in_progress");
-	api_reply_free(&r);
 	order = order_taken(NULL, NULL);
 	assert_int_equal(status_of(PERFORMER, "POST", "{\"rating\":5}",
 	    "/api/v1/orders/%lld/complete", (long long)order), 403);
 	assert_int_equal(status_of(SUPPORT, "POST", "{\"rating\":3}",
 	    "/api/v1/orders/%lld/complete", (long long)order), 200);
-	assert_int_equal(dbq("SELECT author_id FROM reviews WHERE order_id = ?",
+	assert_int_equal(db_int(db, -1,
+	    "SELECT author_id FROM reviews WHERE order_id = ?",
 	    1, order), uid[CLIENT]);
-	assert_int_equal(dbq("SELECT count(*) FROM audit_log WHERE action ="
+	assert_int_equal(db_int(db, -1,
+	    "SELECT count(*) FROM audit_log WHERE action ="
 	    " 'order.complete' AND ref_id = ? AND actor_id = ? AND"
 	    " on_behalf_of_id = ?", 3, order, uid[SUPPORT], uid[CLIENT]), 1);
 }
@@ -1363,14 +1275,11 @@ cancel_open_or_in_progress_only(void **state)
 	expect_str(&r, "status", "cancelled");
 	api_reply_free(&r);
 	assert_string_equal(offer_status(s, sizeof s, offer), "rejected");
-	r = req(CLIENT, "POST", NULL, "/api/v1/orders/%lld/cancel",
+	expect_refused(CLIENT, "POST", NULL, 409, "order_closed",
+	    "/api/v1/orders/%lld/cancel", (long long)order);
+	expect_refused(CLIENT, "POST", "{\"rating\":5}", 409,
+	    "order_not_in_progress", "/api/v1/orders/%lld/complete",
 	    (long long)order);
-	expect_code(r, 409, "order_closed");
-	api_reply_free(&r);
-	r = req(CLIENT, "POST", "{\"rating\":5}", "/api/v1/orders/%lld/complete",
-	    (long long)order);
-	expect_code(r, 409, "order_not_in_progress");
-	api_reply_free(&r);
 	/* In progress: the executor is told. */
 	order = order_taken(&offer, NULL);
 	assert_int_equal(status_of(MANAGER, "POST", NULL,
@@ -1382,10 +1291,8 @@ cancel_open_or_in_progress_only(void **state)
 	order = order_taken(NULL, NULL);
 	assert_int_equal(status_of(CLIENT, "POST", "{\"rating\":4}",
 	    "/api/v1/orders/%lld/complete", (long long)order), 200);
-	r = req(ADMIN, "POST", NULL, "/api/v1/orders/%lld/cancel",
-	    (long long)order);
-	expect_code(r, 409, "order_closed");
-	api_reply_free(&r);
+	expect_refused(ADMIN, "POST", NULL, 409, "order_closed",
+	    "/api/v1/orders/%lld/cancel", (long long)order);
 }
 
 /* ---- contact purchase ---------------------------------------------------- */
@@ -1400,19 +1307,16 @@ contact_purchase_rules(void **state)
 	int64_t			order = order_taken(NULL, NULL);
 
 	(void)state;
-	r = req(PERFORMER2, "POST", NULL,
+	expect_refused(PERFORMER2, "POST", NULL, 403, "forbidden",
 	    "/api/v1/orders/%lld/contact-purchase", (long long)order);
-	expect_code(r, 403, "forbidden");
-	api_reply_free(&r);
 	r = req(PERFORMER, "POST", NULL,
 	    "/api/v1/orders/%lld/contact-purchase", (long long)order);
 	expect_status(r, 201);
 	api_reply_free(&r);
-	r = req(PERFORMER, "POST", NULL,
+	expect_refused(PERFORMER, "POST", NULL, 409, "purchase_exists",
 	    "/api/v1/orders/%lld/contact-purchase", (long long)order);
-	expect_code(r, 409, "purchase_exists");
-	api_reply_free(&r);
-	assert_int_equal(dbq("SELECT count(*) FROM contact_purchases WHERE"
+	assert_int_equal(db_int(db, -1,
+	    "SELECT count(*) FROM contact_purchases WHERE"
 	    " order_id = ?", 1, order), 1);
 	/* Pending: hidden. */
 	r = req(PERFORMER, "GET", NULL, "/api/v1/orders/%lld", (long long)order);
@@ -1425,24 +1329,21 @@ contact_purchase_rules(void **state)
 	assert_int_equal(status_of(CLIENT, "POST", NULL,
 	    "/api/v1/orders/%lld/contact-purchase/confirm", (long long)order),
 	    403);
-	r = req(PERFORMER2, "POST", NULL,
+	expect_refused(PERFORMER2, "POST", NULL, 409, "no_purchase",
 	    "/api/v1/orders/%lld/contact-purchase/confirm", (long long)order);
-	expect_code(r, 409, "no_purchase");
-	api_reply_free(&r);
 	r = req(ADMIN, "POST", NULL,
 	    "/api/v1/orders/%lld/contact-purchase/confirm", (long long)order);
 	expect_status(r, 200);
 	expect_str(&r, "status", "paid");
 	api_reply_free(&r);
-	r = req(PERFORMER, "POST", NULL,
+	expect_refused(PERFORMER, "POST", NULL, 409, "already_paid",
 	    "/api/v1/orders/%lld/contact-purchase/confirm", (long long)order);
-	expect_code(r, 409, "already_paid");
-	api_reply_free(&r);
 	r = req(PERFORMER, "GET", NULL, "/api/v1/orders/%lld", (long long)order);
 	expect_str(&r, "customer_email", "client@demo.mkt");
 	api_reply_free(&r);
 	/* The paid purchase re-sent the order to the buyer's feed. */
-	assert_int_equal(dbq("SELECT count(*) FROM changes WHERE type ="
+	assert_int_equal(db_int(db, -1,
+	    "SELECT count(*) FROM changes WHERE type ="
 	    " 'contact_purchase' AND row_id = (SELECT id FROM"
 	    " contact_purchases WHERE order_id = ?)", 1, order), 1);
 }
@@ -1612,7 +1513,8 @@ confirm_self_needs_demo_flag(void **state)
 	}
 	plain_stop();
 	/* The demo server itself was untouched: still pending here. */
-	assert_int_equal(dbq("SELECT count(*) FROM contact_purchases WHERE"
+	assert_int_equal(db_int(db, -1,
+	    "SELECT count(*) FROM contact_purchases WHERE"
 	    " order_id = ? AND status = 'pending'", 1, order), 1);
 }
 
@@ -1679,30 +1581,33 @@ checkout_totals_and_waiver(void **state)
 	    "\"quantity\":3,\"unit_price_minor\":5990}]", 890, 8000);
 	expect_status(r, 200);
 	expect_totals(&r, 17970, 0, 17970);
-	assert_int_equal(dbq("SELECT total_minor FROM orders WHERE id = ?", 1,
+	assert_int_equal(db_int(db, -1,
+	    "SELECT total_minor FROM orders WHERE id = ?", 1,
 	    order), 17970);
-	assert_int_equal(dbq("SELECT sum(amount_minor) FROM order_lines WHERE"
+	assert_int_equal(db_int(db, -1,
+	    "SELECT sum(amount_minor) FROM order_lines WHERE"
 	    " order_id = ?", 1, order), 17970);
 	api_reply_free(&r);
 	/* Bad carts change nothing. */
 	r = set_lines(order, "[{\"sku\":1,\"name\":\"x\",\"quantity\":0,"
 	    "\"unit_price_minor\":100}]", 890, 8000);
-	expect_code(r, 422, "out_of_range");
+	expect_error(r, 422, "out_of_range");
 	expect_str(&r, "error.field", "lines[0].quantity");
 	api_reply_free(&r);
 	r = set_lines(order, "[{\"sku\":1,\"name\":\"x\",\"quantity\":1,"
 	    "\"unit_price_minor\":-5}]", 890, 8000);
-	expect_code(r, 422, "out_of_range");
+	expect_error(r, 422, "out_of_range");
 	api_reply_free(&r);
 	r = set_lines(order, "[{\"sku\":1,\"quantity\":1,"
 	    "\"unit_price_minor\":5}]", 890, 8000);
-	expect_code(r, 422, "missing_field");
+	expect_error(r, 422, "missing_field");
 	expect_str(&r, "error.field", "lines[0].name");
 	api_reply_free(&r);
 	r = set_lines(order, "[]", 890, 8000);
-	expect_code(r, 422, "out_of_range");
+	expect_error(r, 422, "out_of_range");
 	api_reply_free(&r);
-	assert_int_equal(dbq("SELECT total_minor FROM orders WHERE id = ?", 1,
+	assert_int_equal(db_int(db, -1,
+	    "SELECT total_minor FROM orders WHERE id = ?", 1,
 	    order), 17970);
 }
 
@@ -1725,10 +1630,8 @@ checkout_cart_change_resets_link(void **state)
 	expect_status(r, 200);
 	expect_totals(&r, 0, 0, 0);
 	api_reply_free(&r);
-	r = req(ADMIN, "POST", NULL, "/api/v1/orders/%lld/payment-link",
-	    (long long)order);
-	expect_code(r, 409, "nothing_to_pay");
-	api_reply_free(&r);
+	expect_refused(ADMIN, "POST", NULL, 409, "nothing_to_pay",
+	    "/api/v1/orders/%lld/payment-link", (long long)order);
 }
 
 /* "Payment status goes no_payment_link → payment_link_sent → paid." */
@@ -1745,10 +1648,8 @@ checkout_payment_transitions(void **state)
 	expect_str(&r, "payment_status", "no_payment_link");
 	api_reply_free(&r);
 	/* Paid without a link: illegal. */
-	r = req(BILLING, "POST", NULL, "/api/v1/orders/%lld/mark-paid",
-	    (long long)order);
-	expect_code(r, 409, "illegal_payment_transition");
-	api_reply_free(&r);
+	expect_refused(BILLING, "POST", NULL, 409, "illegal_payment_transition",
+	    "/api/v1/orders/%lld/mark-paid", (long long)order);
 	r = req(SUPPORT, "POST", NULL, "/api/v1/orders/%lld/payment-link",
 	    (long long)order);
 	expect_status(r, 200);
@@ -1769,21 +1670,18 @@ checkout_payment_transitions(void **state)
 	/* Pay first, then book: the paid order is under way. */
 	expect_str(&r, "status", "in_progress");
 	api_reply_free(&r);
-	r = req(BILLING, "POST", NULL, "/api/v1/orders/%lld/mark-paid",
-	    (long long)order);
-	expect_code(r, 409, "order_not_open");
-	api_reply_free(&r);
-	r = req(ADMIN, "POST", NULL, "/api/v1/orders/%lld/payment-link",
-	    (long long)order);
-	expect_code(r, 409, "order_not_open");
-	api_reply_free(&r);
+	expect_refused(BILLING, "POST", NULL, 409, "order_not_open",
+	    "/api/v1/orders/%lld/mark-paid", (long long)order);
+	expect_refused(ADMIN, "POST", NULL, 409, "order_not_open",
+	    "/api/v1/orders/%lld/payment-link", (long long)order);
 	r = set_lines(order, "[{\"sku\":1000,\"name\":\"x\",\"quantity\":1,"
 	    "\"unit_price_minor\":1}]", 890, 8000);
-	expect_code(r, 409, "order_not_open");
+	expect_error(r, 409, "order_not_open");
 	api_reply_free(&r);
 	assert_string_equal(dbs(s, sizeof s, "SELECT payment_status FROM"
-	    " orders WHERE id = ?", 1, order), "paid");
-	assert_int_equal(dbq("SELECT count(*) FROM audit_log WHERE action ="
+	    " orders WHERE id = ?", order), "paid");
+	assert_int_equal(db_int(db, -1,
+	    "SELECT count(*) FROM audit_log WHERE action ="
 	    " 'order.mark_paid' AND ref_id = ? AND actor_id = ?", 2, order,
 	    uid[BILLING]), 1);
 }
@@ -1793,25 +1691,18 @@ checkout_payment_transitions(void **state)
 static void
 checkout_and_marketplace_apart(void **state)
 {
-	struct api_reply	r;
 	int64_t			market = order_new(), shop = checkout_fresh();
 
 	(void)state;
-	r = req(ADMIN, "POST", NULL, "/api/v1/orders/%lld/payment-link",
-	    (long long)market);
-	expect_code(r, 409, "not_checkout");
-	api_reply_free(&r);
-	r = req(ADMIN, "POST", NULL, "/api/v1/orders/%lld/mark-paid",
-	    (long long)market);
-	expect_code(r, 409, "not_checkout");
-	api_reply_free(&r);
+	expect_refused(ADMIN, "POST", NULL, 409, "not_checkout",
+	    "/api/v1/orders/%lld/payment-link", (long long)market);
+	expect_refused(ADMIN, "POST", NULL, 409, "not_checkout",
+	    "/api/v1/orders/%lld/mark-paid", (long long)market);
 	/* Performers never see checkout orders. */
 	assert_int_equal(status_of(PERFORMER, "GET", NULL,
 	    "/api/v1/orders/%lld", (long long)shop), 404);
-	r = req(ADMIN, "POST", "{\"rating\":5}", "/api/v1/orders/%lld/complete",
-	    (long long)shop);
-	expect_code(r, 409, "not_marketplace");
-	api_reply_free(&r);
+	expect_refused(ADMIN, "POST", "{\"rating\":5}", 409, "not_marketplace",
+	    "/api/v1/orders/%lld/complete", (long long)shop);
 }
 
 /* ---- scope and the authorization matrix --------------------------------- */
@@ -1848,10 +1739,10 @@ scope_out_of_scope_is_404(void **state)
 	far = order_new_for(ADMIN, far_co, uid[CUSTOMER2]);
 	offer = offer_new(PERFORMER2, far);
 	taken = order_taken(NULL, NULL);
-	missing = dbq("SELECT max(id) + 1000 FROM orders", 0);
+	missing = db_int(db, -1, "SELECT max(id) + 1000 FROM orders", 0);
 	for (size_t i = 0; i < sizeof act / sizeof act[0]; i++) {
 		const struct {
-			enum who	w;
+			int	w;
 			int64_t		order;
 		} cell[] = {
 			{ MANAGER, far }, { CLIENT, far },
@@ -1867,7 +1758,7 @@ scope_out_of_scope_is_404(void **state)
 			    path);
 			if (r.status != 404)
 				fail_msg("%s %s as %s: %ld, want 404: %.300s",
-				    act[i].method, path, role_name[cell[k].w],
+				    act[i].method, path, who_name[cell[k].w],
 				    r.status, r.body);
 			api_reply_free(&r);
 		}
@@ -2002,12 +1893,12 @@ authorization_matrix(void **state)
 				snprintf(body, sizeof body, act[i].body,
 				    (long long)home_co,
 				    (long long)uid[CUSTOMER2]);
-			r = req((enum who)w, act[i].method,
+			r = req(w, act[i].method,
 			    act[i].body != NULL ? body : NULL, "%s", path);
 			cells++;
 			if (r.status != act[i].want[w]) {
 				print_error("%-18s as %-9s: %ld, want %d:"
-				    " %.200s\n", act[i].name, role_name[w],
+				    " %.200s\n", act[i].name, who_name[w],
 				    r.status, act[i].want[w],
 				    r.body != NULL ? r.body : "");
 				failures++;
@@ -2018,7 +1909,7 @@ authorization_matrix(void **state)
 			    "error.code") == NULL || strcmp(json_str(r.json,
 			    "error.code"), "forbidden") != 0)) {
 				print_error("%s as %s: 403 with %.200s\n",
-				    act[i].name, role_name[w], r.body);
+				    act[i].name, who_name[w], r.body);
 				failures++;
 			}
 			api_reply_free(&r);

@@ -22,7 +22,6 @@
 #include "synctest.h"
 #include "util.h"
 
-#define ADMIN		"admin@demo.mkt"
 #define PASSWORD	"demo"
 
 struct fixture {
@@ -39,7 +38,8 @@ setup(void **state)
 		free(f);
 		return -1;
 	}
-	client_init(&f->client, mktd_port(f->server), ADMIN, PASSWORD);
+	client_init(&f->client, mktd_port(f->server), role_email[ADMIN],
+	    PASSWORD);
 	*state = f;
 	return 0;
 }
@@ -82,15 +82,6 @@ static int64_t
 server_int(struct fixture *f, const char *sql)
 {
 	return file_int(mktd_db_path(f->server), sql);
-}
-
-static long
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 /* ---- first sync ---------------------------------------------------------- */
@@ -193,7 +184,7 @@ another_clients_change_arrives_within_one_long_poll(void **state)
 	assert_true(conv > 0);
 	/* The thread is now parked in a long-poll (5 s). */
 	usleep(300 * 1000);
-	token = api_login(f->server, ADMIN, PASSWORD);
+	token = api_login(f->server, role_email[ADMIN], PASSWORD);
 	snprintf(path, sizeof path, "/api/v1/conversations/%lld/status",
 	    (long long)conv);
 	t0 = now_ms();
@@ -299,7 +290,7 @@ a_stale_edit_rolls_back_into_sync_problems(void **state)
 		sqlite3_finalize(st);
 
 		/* Someone else edits the row first. */
-		token = api_login(f->server, ADMIN, PASSWORD);
+		token = api_login(f->server, role_email[ADMIN], PASSWORD);
 		snprintf(path, sizeof path, "/api/v1/kb/tables/%lld/rows/%lld",
 		    (long long)table, (long long)row);
 		cells = xasprintf("{\"cells\":{\"%s\":\"theirs\"}}", col);

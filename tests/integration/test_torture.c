@@ -151,19 +151,13 @@ setup(void **state)
 {
 	struct torture *t = xcalloc(1, sizeof *t);
 	char err[256], *key;
-
-	char upstream[32], *args[] = { "--listen", "127.0.0.1:0",
-	    "--upstream", upstream, NULL };
 	struct api_reply r;
 
-	if ((t->server = mktd_start(true)) == NULL)
+	if ((t->server = mktd_start(true)) == NULL ||
+	    (t->proxy = faultproxy_start(t->server, &t->proxy_port)) < 0)
 		return -1;
 	/* Each write's answer comes 80 ms after the server acted, so some
 	 * kills land between the two: the resend must be a replay. */
-	snprintf(upstream, sizeof upstream, "127.0.0.1:%d",
-	    mktd_port(t->server));
-	if ((t->proxy = tool_start("faultproxy", args, &t->proxy_port)) < 0)
-		return -1;
 	r = api_get_port(t->proxy_port, "/__fault?mode=latency&ms=80&"
 	    "match=POST%20/api/v1/conversations");
 	api_reply_free(&r);

@@ -310,38 +310,31 @@ test_missing_file_is_1(void **state)
 	assert_null(got);
 }
 
+/* A file of this mode is refused by both session_load and
+ * session_check_private, which name the mode and the fix. */
 static void
-test_world_readable_file_is_refused_naming_mode_and_fix(void **state)
+expect_mode_refused(const char *path, mode_t mode, const char *how)
 {
-	struct env *e = *state;
 	char err[1024], want[1024];
 
-	put_file(e->path, "t0ken\n", 6, 0644);
-	snprintf(want, sizeof want, "%s is readable by group or others "
-	    "(mode 0644); run: chmod 600 %s", e->path, e->path);
-	expect_refused(e->path, want);
-	assert_int_equal(session_check_private(e->path, err, sizeof err), -1);
+	put_file(path, "t0ken\n", 6, mode);
+	snprintf(want, sizeof want, "%s is %s by group or others (mode %04o); "
+	    "run: chmod 600 %s", path, how, (unsigned)mode, path);
+	expect_refused(path, want);
+	assert_int_equal(session_check_private(path, err, sizeof err), -1);
 	assert_string_equal(err, want);
 }
 
 static void
-test_group_readable_file_is_refused(void **state)
+test_group_or_world_access_is_refused_naming_mode_and_fix(void **state)
 {
 	struct env *e = *state;
-	char err[1024], want[1024];
+	char err[1024];
 
-	put_file(e->path, "t0ken\n", 6, 0640);
-	snprintf(want, sizeof want, "%s is readable by group or others "
-	    "(mode 0640); run: chmod 600 %s", e->path, e->path);
-	expect_refused(e->path, want);
-	assert_int_equal(session_check_private(e->path, err, sizeof err), -1);
-	assert_string_equal(err, want);
-
+	expect_mode_refused(e->path, 0644, "readable");
+	expect_mode_refused(e->path, 0640, "readable");
 	/* writable is as bad as readable: it could be swapped */
-	put_file(e->path, "t0ken\n", 6, 0602);
-	snprintf(want, sizeof want, "%s is writable by group or others "
-	    "(mode 0602); run: chmod 600 %s", e->path, e->path);
-	expect_refused(e->path, want);
+	expect_mode_refused(e->path, 0602, "writable");
 
 	/* 0400 is private enough */
 	put_file(e->path, "t0ken\n", 6, 0400);
@@ -551,8 +544,7 @@ main(void)
 		env_test(test_mode_is_0600_whatever_the_umask),
 		env_test(test_missing_file_is_1),
 		env_test(
-		    test_world_readable_file_is_refused_naming_mode_and_fix),
-		env_test(test_group_readable_file_is_refused),
+		    test_group_or_world_access_is_refused_naming_mode_and_fix),
 		env_test(test_symlink_is_refused),
 		env_test(test_directory_and_fifo_are_refused_without_hanging),
 		env_test(test_someone_elses_file_is_refused),

@@ -211,6 +211,35 @@ test_fts_indexes_follow_inserts_updates_and_deletes(void **state)
 	sqlite3_close(db);
 }
 
+static void
+test_run_binds_ints_texts_and_null_and_rollback_undoes(void **state)
+{
+	sqlite3 *db;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(store_open(dbpath, &db, err, sizeof err), 0);
+	assert_int_equal(store_begin(db, err, sizeof err), 0);
+	assert_int_equal(store_run(db, "INSERT INTO sync_state VALUES (?, ?)",
+	    "tt", "a", (const char *)NULL), 0);
+	assert_int_equal(store_run(db, "INSERT INTO sync_state VALUES (?, "
+	    "? + 1)", "ti", "b", (int64_t)41), 0);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM sync_state WHERE "
+	    "key = 'a' AND value IS NULL"), 1);
+	assert_int_equal(scalar(db, "SELECT value FROM sync_state WHERE "
+	    "key = 'b'"), 42);
+	/* a failing statement says so */
+	assert_int_equal(store_run(db, "INSERT INTO sync_state VALUES (?, 1)",
+	    "t", "b"), -1);
+	store_rollback(db);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM sync_state"), 0);
+	/* outside a transaction, a rollback is harmless and commit fails */
+	store_rollback(db);
+	assert_int_equal(store_commit(db, err, sizeof err), -1);
+	assert_non_null(strstr(err, "cannot write the cache"));
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -222,6 +251,7 @@ main(void)
 		T(test_a_cache_from_a_newer_mkt_is_refused),
 		T(test_an_unopenable_path_names_the_file),
 		T(test_fts_indexes_follow_inserts_updates_and_deletes),
+		T(test_run_binds_ints_texts_and_null_and_rollback_undoes),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
