@@ -11,11 +11,17 @@
 #include <cjson/cJSON.h>
 
 #include "actions.h"
+#include "conv.h"
 #include "kb.h"
 #include "money.h"
 #include "outbox.h"
 #include "store.h"
+#include "text.h"
 #include "util.h"
+
+/* As mktd's conversations.c: a conversation's labels and their length. */
+#define LABEL_CHARS	32
+#define LABELS_MAX	20
 
 static bool
 one_of(const char *s, const char *const *allowed)
@@ -173,15 +179,53 @@ change_field(sqlite3 *db, const void *arg)
 	return store_run(db, c->sql, "ii", c->value, c->id);
 }
 
-/* A conversation action whose body is one field. */
+
+/* A change of one integer column, 0 included (change_field reads 0 as
+ * NULL). */
+struct int_change {
+	const char	*sql;		/* SET x = ?1 WHERE id = ?2 */
+	int64_t		 value, id;
+};
+
 static int
-conversation_field(struct applier *ap, int64_t id, const char *endpoint,
-    cJSON *body_json, const struct field_change *c, const char *summary,
-    char *err, size_t errlen)
+change_int(sqlite3 *db, const void *arg)
 {
-	char path[96], *body;
-	cJSON *row;
+	const struct int_change *c = arg;
+
+	return store_run(db, c->sql, "ii", c->value, c->id);
+}
+
+/* A POST to a conversation's endpoint, body_json (consumed) or none. */
+static int
+conversation_post(struct applier *ap, int64_t id, const char *endpoint,
+    cJSON *body_json, int (*change)(sqlite3 *, const void *),
+    const void *arg, const char *summary, char *err, size_t errlen)
+{
+	char path[96], *body = NULL;
 	int rc;
+
+	if (body_json != NULL) {
+		body = cJSON_PrintUnformatted(body_json);
+		cJSON_Delete(body_json);
+	}
+	snprintf(path, sizeof path, "/api/v1/conversations/%lld/%s",
+	    (long long)id, endpoint);
+	rc = run_action(ap, &(struct outbox_action){ .method = "POST",
+	    .path = path, .body = body, .ref_type = "conversation",
+	    .ref_id = id, .summary = summary }, NULL, change, arg, err,
+	    errlen);
+	cJSON_free(body);
+	return rc;
+}
+
+/* The same, for a conversation the cache must hold. */
+static int
+conversation_checked_post(struct applier *ap, int64_t id,
+    const char *endpoint, cJSON *body_json,
+    int (*change)(sqlite3 *, const void *), const void *arg,
+    const char *summary, char *err, size_t errlen)
+{
+	cJSON *row;
 
 	if ((row = cached_row(ap, "conversation", "conversation", id, err,
 	    errlen)) == NULL) {
@@ -189,16 +233,8 @@ conversation_field(struct applier *ap, int64_t id, const char *endpoint,
 		return -1;
 	}
 	cJSON_Delete(row);
-	body = cJSON_PrintUnformatted(body_json);
-	cJSON_Delete(body_json);
-	snprintf(path, sizeof path, "/api/v1/conversations/%lld/%s",
-	    (long long)id, endpoint);
-	rc = run_action(ap, &(struct outbox_action){ .method = "POST",
-	    .path = path, .body = body, .ref_type = "conversation",
-	    .ref_id = id, .summary = summary }, NULL, change_field, c, err,
-	    errlen);
-	cJSON_free(body);
-	return rc;
+	return conversation_post(ap, id, endpoint, body_json, change, arg,
+	    summary, err, errlen);
 }
 
 int
@@ -221,8 +257,8 @@ conversation_set_priority(struct applier *ap, int64_t id,
 	cJSON_AddStringToObject(b, "priority", priority);
 	snprintf(summary, sizeof summary, "set conversation %lld priority "
 	    "to %s", (long long)id, priority);
-	return conversation_field(ap, id, "priority", b, &c, summary, err,
-	    errlen);
+	return conversation_checked_post(ap, id, "priority", b, change_field, &c,
+	    summary, err, errlen);
 }
 
 int
@@ -251,29 +287,319 @@ conversation_assign(struct applier *ap, int64_t id, int64_t assignee,
 	else
 		snprintf(summary, sizeof summary, "unassign conversation %lld",
 		    (long long)id);
-	return conversation_field(ap, id, "assign", b, &c, summary, err,
-	    errlen);
+	return conversation_checked_post(ap, id, "assign", b, change_field, &c,
+	    summary, err, errlen);
 }
 
-/* The signed-in user, as the sync engine recorded it; 0 if unknown. */
-static int64_t
-me(sqlite3 *db)
+int
+conversation_mark_read(struct applier *ap, int64_t id, char *err,
+    size_t errlen)
+{
+	struct int_change c = { "UPDATE conversations SET unread_count = ? "
+	    "WHERE id = ?", 0, id };
+	char summary[96];
+	cJSON *row;
+	int64_t unread;
+
+	if ((row = cached_row(ap, "conversation", "conversation", id, err,
+	    errlen)) == NULL)
+		return -1;
+	unread = row_int(row, "unread_count");
+	cJSON_Delete(row);
+	/* Opening a thread marks it read: most of the time it is already,
+	 * and the outbox need not hear about it. */
+	if (unread == 0)
+		return 0;
+	snprintf(summary, sizeof summary, "mark conversation %lld read",
+	    (long long)id);
+	return conversation_post(ap, id, "read", NULL, change_int, &c,
+	    summary, err, errlen);
+}
+
+/* ---- notifications ---------------------------------------------------- */
+
+int
+notification_mark_read(struct applier *ap, int64_t id, char *err,
+    size_t errlen)
+{
+	struct int_change c = { "UPDATE notifications SET read_at = "
+	    "ifnull(read_at, ?) WHERE id = ?", (int64_t)time(NULL), id };
+	char path[96], summary[96];
+	cJSON *row;
+
+	if ((row = cached_row(ap, "notification", "notification", id, err,
+	    errlen)) == NULL)
+		return -1;
+	cJSON_Delete(row);
+	snprintf(path, sizeof path, "/api/v1/notifications/%lld/read",
+	    (long long)id);
+	snprintf(summary, sizeof summary, "mark notification %lld read",
+	    (long long)id);
+	return run_action(ap, &(struct outbox_action){ .method = "POST",
+	    .path = path, .ref_type = "notification", .ref_id = id,
+	    .summary = summary }, NULL, change_int, &c, err, errlen);
+}
+
+/* As the server's label_valid: 1..32 characters of valid UTF-8, not only
+ * blanks, and no C0, DEL or C1 controls. */
+static bool
+label_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = conv_chars(s);
+
+	if (!text_utf8_valid(s, strlen(s)) || n < 1 || n > LABEL_CHARS ||
+	    s[strspn(s, " \t\n\r\v\f")] == '\0')
+		return false;
+	for (; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 &&
+		    p[1] <= 0x9f))
+			return false;
+	return true;
+}
+
+static bool
+in_list(const char *s, const char *const *list, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(s, list[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool
+has_label(const cJSON *labels, const char *label)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, labels)
+		if (cJSON_IsString(e) && strcmp(e->valuestring, label) == 0)
+			return true;
+	return false;
+}
+
+struct label_change {
+	int64_t			 id;
+	const char *const	*add, *const *remove;
+	int			 nadd, nremove;
+};
+
+/* Removes first, then adds, as the server does. */
+static int
+change_labels(sqlite3 *db, const void *arg)
+{
+	const struct label_change *c = arg;
+
+	for (int i = 0; i < c->nremove; i++)
+		if (store_run(db, "DELETE FROM conversation_labels WHERE "
+		    "conversation_id = ? AND label = ?", "it", c->id,
+		    c->remove[i]) != 0)
+			return -1;
+	for (int i = 0; i < c->nadd; i++)
+		if (store_run(db, "INSERT OR IGNORE INTO conversation_labels("
+		    "conversation_id, label) VALUES (?, ?)", "it", c->id,
+		    c->add[i]) != 0)
+			return -1;
+	return 0;
+}
+
+static cJSON *
+label_array(const char *const *labels, int n)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(labels[i]));
+	return a;
+}
+
+/* Checks what the server would refuse and counts the labels the
+ * conversation would end with (*changes: how many of the entries change
+ * anything).  0, or -1 with a message. */
+static int
+check_labels(const cJSON *have, const char *const *add, int nadd,
+    const char *const *remove, int nremove, int *changes, char *err,
+    size_t errlen)
+{
+	int total = cJSON_GetArraySize(have);
+
+	*changes = 0;
+	if (nadd + nremove == 0) {
+		snprintf(err, errlen, "give labels to add or remove");
+		return -1;
+	}
+	if (nadd > LABELS_MAX || nremove > LABELS_MAX) {
+		snprintf(err, errlen, "a conversation has at most %d labels",
+		    LABELS_MAX);
+		return -1;
+	}
+	for (int i = 0; i < nadd + nremove; i++) {
+		const char *l = i < nadd ? add[i] : remove[i - nadd];
+
+		if (!label_valid(l)) {
+			snprintf(err, errlen, "a label is 1 to %d characters "
+			    "with no control characters", LABEL_CHARS);
+			return -1;
+		}
+	}
+	for (int i = 0; i < nadd; i++)
+		if (in_list(add[i], remove, nremove)) {
+			snprintf(err, errlen, "a label cannot be both added "
+			    "and removed");
+			return -1;
+		}
+	for (int i = 0; i < nremove; i++)
+		if (has_label(have, remove[i]) && !in_list(remove[i], remove,
+		    i)) {
+			total--;
+			(*changes)++;
+		}
+	for (int i = 0; i < nadd; i++)
+		if (!has_label(have, add[i]) && !in_list(add[i], add, i)) {
+			total++;
+			(*changes)++;
+		}
+	if (total > LABELS_MAX) {
+		snprintf(err, errlen, "a conversation has at most %d labels",
+		    LABELS_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+int
+conversation_set_labels(struct applier *ap, int64_t id,
+    const char *const *add, int nadd, const char *const *remove, int nremove,
+    char *err, size_t errlen)
+{
+	struct label_change c = { id, add, remove, nadd, nremove };
+	char path[96], summary[96], *body;
+	cJSON *row, *b;
+	int changes, rc;
+
+	if ((row = cached_row(ap, "conversation", "conversation", id, err,
+	    errlen)) == NULL)
+		return -1;
+	rc = check_labels(cJSON_GetObjectItemCaseSensitive(row, "labels"),
+	    add, nadd, remove, nremove, &changes, err, errlen);
+	cJSON_Delete(row);
+	if (rc != 0)
+		return -1;
+	/* The server would answer the row as it is. */
+	if (changes == 0)
+		return 0;
+	b = cJSON_CreateObject();
+	if (nadd > 0)
+		cJSON_AddItemToObject(b, "add", label_array(add, nadd));
+	if (nremove > 0)
+		cJSON_AddItemToObject(b, "remove", label_array(remove,
+		    nremove));
+	body = cJSON_PrintUnformatted(b);
+	cJSON_Delete(b);
+	snprintf(path, sizeof path, "/api/v1/conversations/%lld/labels",
+	    (long long)id);
+	if (nadd > 0 && nremove == 0)
+		snprintf(summary, sizeof summary, "label conversation %lld "
+		    "%s%s", (long long)id, add[0], nadd > 1 ? " and more" : "");
+	else
+		snprintf(summary, sizeof summary, "change the labels of "
+		    "conversation %lld", (long long)id);
+	rc = run_action(ap, &(struct outbox_action){ .method = "POST",
+	    .path = path, .body = body, .ref_type = "conversation",
+	    .ref_id = id, .summary = summary }, NULL, change_labels, &c, err,
+	    errlen);
+	cJSON_free(body);
+	return rc;
+}
+
+/* The platform of the conversation's channel, or "" if unknown. */
+static void
+conversation_platform(sqlite3 *db, int64_t id, char *buf, size_t len)
 {
 	sqlite3_stmt *st;
-	int64_t id = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT CAST(value AS INTEGER) FROM "
-	    "sync_state WHERE key = 'user_id' AND EXISTS (SELECT 1 FROM users "
-	    "WHERE id = CAST(value AS INTEGER))", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
+	buf[0] = '\0';
+	if (sqlite3_prepare_v2(db, "SELECT ch.platform FROM conversations c "
+	    "JOIN channels ch ON ch.id = c.channel_id WHERE c.id = ?", -1, &st,
+	    NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) !=
+	    NULL)
+		snprintf(buf, len, "%s", sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
-	return id;
+}
+
+int
+conversation_handoff(struct applier *ap, int64_t id, const char *to,
+    char *err, size_t errlen)
+{
+	struct field_change c = { "UPDATE conversations SET handler = ?, "
+	    "handoff_requested = 0 WHERE id = ?", to, 0, id };
+	char platform[32], summary[96];
+	cJSON *row, *b;
+	bool same;
+
+	if (strcmp(to, "human") != 0 && strcmp(to, "ai") != 0) {
+		snprintf(err, errlen, "hand a conversation to human or ai");
+		return -1;
+	}
+	if ((row = cached_row(ap, "conversation", "conversation", id, err,
+	    errlen)) == NULL)
+		return -1;
+	same = strcmp(row_text(row, "handler"), to) == 0 &&
+	    row_int(row, "handoff_requested") == 0;
+	cJSON_Delete(row);
+	conversation_platform(applier_db(ap), id, platform, sizeof platform);
+	if (strcmp(to, "ai") == 0 && strcmp(platform, "order_chat") == 0) {
+		snprintf(err, errlen, "order chats have no AI assistant");
+		return -1;
+	}
+	if (same) {
+		snprintf(err, errlen, strcmp(to, "ai") == 0 ? "the AI handles "
+		    "the conversation already" : "a person handles the "
+		    "conversation already");
+		return -1;
+	}
+	b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "to", to);
+	snprintf(summary, sizeof summary, strcmp(to, "ai") == 0 ?
+	    "hand conversation %lld back to the AI" :
+	    "take conversation %lld over from the AI", (long long)id);
+	return conversation_post(ap, id, "handoff", b, change_field, &c,
+	    summary, err, errlen);
+}
+
+int
+conversation_set_reminder(struct applier *ap, int64_t id, bool enabled,
+    char *err, size_t errlen)
+{
+	struct int_change c = { "UPDATE conversations SET payment_reminder "
+	    "= ? WHERE id = ?", enabled ? 1 : 0, id };
+	char summary[96];
+	cJSON *row, *b;
+	bool on;
+
+	if ((row = cached_row(ap, "conversation", "conversation", id, err,
+	    errlen)) == NULL)
+		return -1;
+	on = row_int(row, "payment_reminder") != 0;
+	cJSON_Delete(row);
+	if (on == enabled) {
+		snprintf(err, errlen, "the payment reminder is %s already",
+		    on ? "on" : "off");
+		return -1;
+	}
+	b = cJSON_CreateObject();
+	cJSON_AddBoolToObject(b, "enabled", enabled);
+	snprintf(summary, sizeof summary, "turn the payment reminder of "
+	    "conversation %lld %s", (long long)id, enabled ? "on" : "off");
+	return conversation_post(ap, id, "payment-reminder", b, change_int,
+	    &c, summary, err, errlen);
 }
 
 struct reply {
-	int64_t		 conv, author, now;
+	int64_t		 conv, author, now, waiting;
 	const char	*kind, *body;
 };
 
@@ -301,20 +627,22 @@ change_after_reply(sqlite3 *db, const void *arg)
 	return store_run(db, text ?
 	    "UPDATE conversations SET last_activity_at = ?, "
 	    "last_message_preview = substr(trim(?), 1, 120), unread_count = 0, "
-	    "waiting_since = NULL, handler = 'human', handoff_requested = 0 "
-	    "WHERE id = ?" :
+	    "waiting_since = nullif(?, 0), handler = 'human', "
+	    "handoff_requested = 0 WHERE id = ?" :
 	    "UPDATE conversations SET last_activity_at = ?, "
-	    "last_message_preview = substr(trim(?), 1, 120), unread_count = 0 "
-	    "WHERE id = ?", "iti", r->now, r->body, r->conv);
+	    "last_message_preview = substr(trim(?), 1, 120), unread_count = 0, "
+	    "waiting_since = nullif(?, 0) WHERE id = ?", "itii", r->now,
+	    r->body, r->waiting, r->conv);
 }
 
 int
 conversation_reply(struct applier *ap, int64_t id, const char *kind,
     const char *body, char *err, size_t errlen)
 {
-	struct reply r = { id, me(applier_db(ap)), (int64_t)time(NULL), kind,
-	    body };
-	char path[96], summary[96], *json;
+	struct reply r = { id, store_user_id(applier_db(ap)), (int64_t)time(NULL), 0,
+	    kind, body };
+	char path[96], summary[96], platform[32], *json;
+	size_t chars, cap;
 	cJSON *row, *b;
 	int rc;
 
@@ -329,7 +657,23 @@ conversation_reply(struct applier *ap, int64_t id, const char *kind,
 	if ((row = cached_row(ap, "conversation", "conversation", id, err,
 	    errlen)) == NULL)
 		return -1;
+	r.waiting = conv_waiting_after(row_int(row, "waiting_since"), "out",
+	    kind, r.now);
 	cJSON_Delete(row);
+	/* Refused here in the server's words, rather than queued to come
+	 * back as a sync problem. */
+	conversation_platform(applier_db(ap), id, platform, sizeof platform);
+	chars = conv_chars(body);
+	if (chars > (cap = conv_message_cap(platform, kind))) {
+		if (strcmp(kind, "note") == 0)
+			snprintf(err, errlen, "a note holds at most %zu "
+			    "characters", cap);
+		else
+			snprintf(err, errlen, "replies on %s hold at most %zu "
+			    "characters; this one has %zu", platform, cap,
+			    chars);
+		return -1;
+	}
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "kind", kind);
 	cJSON_AddStringToObject(b, "body", body);

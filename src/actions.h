@@ -9,6 +9,7 @@
 #ifndef MKT_ACTIONS_H
 #define MKT_ACTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,9 +26,32 @@ int	conversation_set_priority(struct applier *ap, int64_t id,
 /* assignee 0 unassigns. */
 int	conversation_assign(struct applier *ap, int64_t id, int64_t assignee,
 	    char *err, size_t errlen);
-/* kind "text" answers the customer; "note" is private to staff. */
+/* kind "text" answers the customer; "note" is private to staff.  A body
+ * longer than conv_message_cap() for the channel is refused before it is
+ * queued, in the server's words. */
 int	conversation_reply(struct applier *ap, int64_t id, const char *kind,
 	    const char *body, char *err, size_t errlen);
+/* Sets unread_count to 0.  When it is 0 already nothing is queued and
+ * 0 is returned: opening a thread calls it every time. */
+int	conversation_mark_read(struct applier *ap, int64_t id, char *err,
+	    size_t errlen);
+/* Removes, then adds labels, as the server does; a label in both lists,
+ * an invalid label or more than 20 in the end is refused.  When nothing
+ * would change, nothing is queued and 0 is returned. */
+int	conversation_set_labels(struct applier *ap, int64_t id,
+	    const char *const *add, int nadd, const char *const *remove,
+	    int nremove, char *err, size_t errlen);
+/* to "human" takes the chat from the AI, "ai" hands it back; either
+ * settles a pending handoff request.  Order chats have no AI. */
+int	conversation_handoff(struct applier *ap, int64_t id, const char *to,
+	    char *err, size_t errlen);
+/* The customer's payment reminder on or off. */
+int	conversation_set_reminder(struct applier *ap, int64_t id,
+	    bool enabled, char *err, size_t errlen);
+
+/* Marks one of the user's notifications read (POST .../read). */
+int	notification_mark_read(struct applier *ap, int64_t id, char *err,
+	    size_t errlen);
 
 /* A payment of amount (minor units, in the invoice's currency). */
 int	invoice_record_payment(struct applier *ap, int64_t id,

@@ -92,6 +92,7 @@ static const struct atype {
 	{ "conversation", "conversations", "id", KIND_CONVERSATIONS,
 	  &conversation_labels, conversation_owns },
 	{ "message", "messages", "id", KIND_CONVERSATIONS, NULL, NULL },
+	{ "canned_response", "canned_responses", "id", KIND_CONVERSATIONS, NULL, NULL },
 	{ "kb_table", "kb_tables", "id", KIND_KB, &kb_columns,
 	  kb_table_owns },
 	{ "kb_row", "kb_rows", "id", KIND_KB, NULL, NULL },

@@ -66,6 +66,10 @@ static const struct setting {
 	{ SEC_UI, "bell", K_BOOL, offsetof(struct mkt_config, bell), 0, 0 },
 	{ SEC_UI, "clock_format", K_TEXT,
 	  offsetof(struct mkt_config, clock_format), 0, 0 },
+	{ SEC_UI, "view", K_TEXT,
+	  offsetof(struct mkt_config, conversations_view), 0, 0 },
+	{ SEC_UI, "notify_bell", K_BOOL,
+	  offsetof(struct mkt_config, notify_bell), 0, 0 },
 };
 
 #define NSETTINGS	(sizeof settings / sizeof settings[0])
@@ -108,6 +112,8 @@ config_defaults(struct mkt_config *cfg)
 	cfg->color = COLOR_AUTO;
 	cfg->bell = true;
 	cfg->clock_format = xstrdup("%H:%M");
+	cfg->conversations_view = xstrdup("all");
+	cfg->notify_bell = true;
 }
 
 void
@@ -119,6 +125,7 @@ config_free(struct mkt_config *cfg)
 	free(cfg->password);
 	free(cfg->ca_file);
 	free(cfg->clock_format);
+	free(cfg->conversations_view);
 	for (size_t i = 0; i < cfg->nkeys; i++) {
 		free(cfg->keys[i].key);
 		free(cfg->keys[i].command);

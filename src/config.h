@@ -34,6 +34,8 @@ struct mkt_config {
 	enum color_mode color;
 	bool	 bell;
 	char	*clock_format;	/* strftime(3) format for the status bar clock */
+	char	*conversations_view;	/* the queue view mkt opens on */
+	bool	 notify_bell;	/* ring for a new message to me, a new chat */
 
 	/* [keys] */
 	struct key_binding *keys;
@@ -41,7 +43,7 @@ struct mkt_config {
 };
 
 /* Built-in defaults: no server (and no user or password), history 90
- * days, poll 25 s, page 500, colour auto, bell on, clock "%H:%M", no key
+ * days, poll 25 s, page 500, colour auto, bell on, clock "%H:%M", view "all", notify_bell on, no key
  * overrides. */
 void config_defaults(struct mkt_config *cfg);
 

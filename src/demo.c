@@ -643,7 +643,7 @@ enum {
 	S_USER, S_COMPANY, S_TERMS, S_CHANNEL, S_CONTACT, S_ORDER, S_ORDER_LINE,
 	S_OFFER, S_PURCHASE, S_REVIEW, S_CONV, S_LABEL, S_MSG, S_KB_TABLE,
 	S_KB_COL, S_KB_ROW, S_PROJECT, S_INVOICE, S_INV_LINE, S_PAYMENT,
-	S_NOTIFY, S_AUDIT, NSTMT
+	S_NOTIFY, S_AUDIT, S_CANNED, NSTMT
 };
 
 static const char *const stmt_sql[NSTMT] = {
@@ -713,6 +713,8 @@ static const char *const stmt_sql[NSTMT] = {
 	    "ref_id,created_at,read_at) VALUES (?,?,?,?,?,?,?)",
 	[S_AUDIT] = "INSERT INTO audit_log(actor_id,on_behalf_of_id,action,"
 	    "ref_type,ref_id,detail,created_at) VALUES (?,?,?,?,?,?,?)",
+	[S_CANNED] = "INSERT INTO canned_responses(company_id,short_code,"
+	    "content,updated_at) VALUES (?,?,?,?)",
 };
 
 struct gen {
@@ -2976,6 +2978,150 @@ gen_conversations(struct gen *g)
 	free(counts);
 }
 
+/* ---- canned responses ---------------------------------------------------- */
+
+/* Each company's saved replies: the everyday ones in the language the
+ * business writes in, one for its own trade, and a greeting in each other
+ * language its customers write in ("greeting-en"), at most eight.  No
+ * PRNG stream: the set follows from the company alone. */
+enum { CR_GREETING, CR_CHECKING, CR_TRADE, CR_CALLBACK, CR_THANKS,
+	CR_SORRY, NCR };
+static const char *const canned_code[NCR] = {
+	"greeting", "checking", NULL, "call-back", "thanks", "sorry"
+};
+/* In enum lang order: ru, es, ar, en.  %s is the company's name. */
+static const char *const canned_text[NCR][NLANG] = {
+	[CR_GREETING] = {
+		"Здравствуйте! Спасибо, что написали в %s. Чем можем помочь?",
+		"¡Hola! Gracias por escribir a %s. ¿En qué podemos ayudarte?",
+		"أهلاً وسهلاً! شكراً لتواصلك مع %s. كيف نقدر نساعدك؟",
+		"Hi! Thanks for contacting %s. How can we help you today?",
+	},
+	[CR_CHECKING] = {
+		"Сейчас проверю и напишу вам через пару минут.",
+		"Ahora mismo lo compruebo y te digo algo en unos minutos.",
+		"لحظة أتحقق من الموضوع وأرجع لك خلال دقائق.",
+		"Let me check that for you; I'll get back to you in a few "
+		    "minutes.",
+	},
+	[CR_CALLBACK] = {
+		"Можем вам перезвонить — подскажите, в какое время удобно?",
+		"¿Te llamamos? Dinos a qué hora te viene bien.",
+		"تحب نتصل بيك؟ قول لنا الوقت المناسب لك.",
+		"Would you like us to call you? Tell us a time that suits you.",
+	},
+	[CR_THANKS] = {
+		"Спасибо вам! Если что-то понадобится — пишите 😊",
+		"¡Gracias a ti! Si necesitas algo más, aquí estamos 😊",
+		"شكراً لك! إذا تحتاج أي شي ثاني احنا موجودين 😊",
+		"Thank you! If you need anything else, we're here 😊",
+	},
+	[CR_SORRY] = {
+		"Извините за неудобства. Решим сегодня же и сообщим вам.",
+		"Disculpa las molestias. Lo resolvemos hoy mismo y te avisamos.",
+		"نعتذر عن الإزعاج، راح نحلها اليوم ونبلغك.",
+		"Sorry for the trouble. We'll sort it out today and let you "
+		    "know.",
+	},
+};
+/* The reply of each trade, in the languages its businesses write in. */
+static const struct {
+	const char	*code;
+	const char	*text[NLANG];
+} canned_trade[NARCH] = {
+	[A_FLOWERS] = { "delivery-times", {
+		[ES] = "Los pedidos hechos antes de las 14:00 se entregan el "
+		    "mismo día; los demás salen a primera hora del día "
+		    "siguiente.",
+		[EN] = "Orders placed before 2 pm are delivered the same day; "
+		    "later ones go out first thing the next morning." } },
+	[A_BEAUTY] = { "booking", {
+		[ES] = "Para reservar, dinos el servicio, el día y la hora que "
+		    "prefieras y te confirmamos la cita enseguida.",
+		[EN] = "To book, tell us the service, the day and the time you "
+		    "prefer and we'll confirm your appointment right away." } },
+	[A_MONTAJ] = { "visit", {
+		[RU] = "Мастер приедет на замер в удобный вам день. Напишите, "
+		    "пожалуйста, адрес и удобное время.",
+		[EN] = "Our installer can come to measure on a day that suits "
+		    "you. Please send us the address and a good time." } },
+	[A_PETS_RU] = { "appointment", {
+		[RU] = "Записаться можно на любой день, кроме воскресенья. "
+		    "Напишите породу и возраст питомца и удобное время.",
+		[EN] = "We take appointments every day but Sunday. Tell us "
+		    "your pet's breed and age and a time that suits you." } },
+	[A_PETS_EU] = { "appointment", {
+		[ES] = "Tenemos citas de lunes a sábado. Dinos la raza y la "
+		    "edad de tu mascota y la hora que prefieras.",
+		[EN] = "We have appointments Monday to Saturday. Tell us your "
+		    "pet's breed and age and the time that suits you." } },
+	[A_DEPTH] = { "quote", {
+		[AR] = "نرسل لك عرض السعر خلال يومين عمل بعد ما نستلم كل "
+		    "التفاصيل.",
+		[EN] = "We'll send you a quote within two working days of "
+		    "receiving all the details." } },
+};
+#define CANNED_MAX	8
+
+static void
+insert_canned(struct gen *g, const struct company *c, const char *code,
+    const char *text, int64_t at)
+{
+	struct row row = row_begin(g, S_CANNED);
+
+	put_int(&row, c->id);
+	put_text(&row, code);
+	put_text(&row, text);
+	put_int(&row, at);
+	row_end(&row);
+}
+
+static void
+gen_canned(struct gen *g)
+{
+	for (int k = 0; k < g->nco && !g->failed; k++) {
+		const struct company *c = &g->co[k];
+		const int *mix = arch_langs[c->arch];
+		int other[NLANG], nother = 0, n = 0, last;
+		int64_t at = g->now - (int64_t)(30 + k) * DAY;
+
+		/* The customers' other languages, most spoken first. */
+		for (int l = 0; l < NLANG; l++)
+			if (l != c->lang && mix[l] > 0)
+				other[nother++] = l;
+		for (int i = 1; i < nother; i++)
+			for (int j = i; j > 0 && mix[other[j]] >
+			    mix[other[j - 1]]; j--) {
+				int t = other[j];
+
+				other[j] = other[j - 1];
+				other[j - 1] = t;
+			}
+		/* A business with one language gets an apology as well. */
+		last = nother == 0 ? CR_SORRY : CR_THANKS;
+		for (int i = 0; i <= last && n < CANNED_MAX; i++) {
+			const char *code = canned_code[i], *text;
+
+			text = canned_text[i][c->lang];
+			if (i == CR_TRADE) {
+				code = canned_trade[c->arch].code;
+				text = canned_trade[c->arch].text[c->lang];
+				if (text == NULL)
+					text = canned_trade[c->arch].text[EN];
+			}
+			insert_canned(g, c, code, i == CR_GREETING ?
+			    arena_printf(&g->a, text, c->name) : text,
+			    at + (int64_t)n * HOUR);
+			n++;
+		}
+		for (int i = 0; i < nother && n < CANNED_MAX; i++, n++)
+			insert_canned(g, c, arena_printf(&g->a, "greeting-%s",
+			    lang_code[other[i]]), arena_printf(&g->a,
+			    canned_text[CR_GREETING][other[i]], c->name),
+			    at + (int64_t)n * HOUR);
+	}
+}
+
 /* ---- knowledge base ------------------------------------------------------------ */
 
 struct kbcol {
@@ -4403,6 +4549,8 @@ demo_generate(sqlite3 *db, uint64_t seed, const struct demo_size *size,
 		gen_conversations(&g);
 	if (!g.failed)
 		gen_kb(&g);
+	if (!g.failed)
+		gen_canned(&g);
 	if (!g.failed)
 		gen_billing(&g, months);
 

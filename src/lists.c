@@ -1,24 +1,5 @@
 #include "lists.h"
 
-const struct list_source list_conversations = {
-	.name = "conversations",
-	.from = "conversations c"
-	    " JOIN contacts k ON k.id = c.contact_id"
-	    " JOIN channels ch ON ch.id = c.channel_id"
-	    " JOIN companies co ON co.id = c.company_id"
-	    " LEFT JOIN users u ON u.id = c.assignee_id",
-	.count_from = "conversations c",
-	.key = "c.last_activity_at",
-	.id = "c.id",
-	.cols = "c.priority, ch.platform, co.code, k.name,"
-	    " c.last_message_preview, c.last_activity_at, c.status, u.name,"
-	    " c.unread_count, c.payment_status, c.waiting_since,"
-	    " (SELECT group_concat(label, ' ') FROM conversation_labels l"
-	    "   WHERE l.conversation_id = c.id), c.pending",
-	.ncols = C_NCOLS,
-	.desc = true,
-};
-
 /* A checkout order shows what it totals; a marketplace order its budget. */
 const struct list_source list_orders = {
 	.name = "orders",

@@ -1,6 +1,7 @@
 /* Every list the panes show, as keyset sources over the cache (see
  * listwin.h), with the index of each cell a row carries.  The UI names a
- * list and a cell; the SQL lives here.
+ * list and a cell; the SQL lives here.  Conversations are the queue's
+ * (queue.h): views, filters and sorts build their source there.
  *
  * Each list of rows the user can change carries a *_PENDING cell: how
  * many of the row's actions the server has not acknowledged yet.  The
@@ -9,13 +10,6 @@
 #define MKT_LISTS_H
 
 #include "listwin.h"
-
-/* Conversations by last activity, newest first. */
-enum {
-	C_PRIORITY, C_PLATFORM, C_COMPANY, C_CONTACT, C_PREVIEW, C_ACTIVITY,
-	C_STATUS, C_ASSIGNEE, C_UNREAD, C_PAYMENT, C_WAITING, C_LABELS,
-	C_PENDING, C_NCOLS
-};
 
 /* Orders by date, newest first. */
 enum {
@@ -43,7 +37,6 @@ enum {
 	P_CREATED, P_SUMMARY, P_STATUS, P_ERROR, P_METHOD, P_PATH, P_NCOLS
 };
 
-extern const struct list_source list_conversations;
 extern const struct list_source list_orders;
 extern const struct list_source list_invoices;
 extern const struct list_source list_kb_tables;

@@ -31,10 +31,10 @@ rows_free(struct list_row *rows, int n)
  * The redundant "key >= :k" beside the row-value comparison lets SQLite
  * seek an expression index, which it will not do for the row value alone. */
 static int
-prepare(struct listwin *lw, sqlite3_stmt **st, const char *what,
-    const char *cond, int dir, bool limit, char *err, size_t errlen)
+prepare(sqlite3 *db, const struct list_source *s, sqlite3_stmt **st,
+    const char *what, const char *cond, int dir, bool limit, char *err,
+    size_t errlen)
 {
-	const struct list_source *s = lw->src;
 	bool asc = (dir == FORWARD) != s->desc;
 	char *sql, *where;
 
@@ -49,10 +49,10 @@ prepare(struct listwin *lw, sqlite3_stmt **st, const char *what,
 		    s->from, where, s->key, asc ? "ASC" : "DESC", s->id,
 		    asc ? "ASC" : "DESC", limit ? " LIMIT :lim" : "");
 	free(where);
-	if (sqlite3_prepare_v3(lw->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+	    NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "list %s: %s", s->name,
-		    sqlite3_errmsg(lw->db));
+		    sqlite3_errmsg(db));
 		free(sql);
 		return -1;
 	}
@@ -60,63 +60,107 @@ prepare(struct listwin *lw, sqlite3_stmt **st, const char *what,
 	return 0;
 }
 
-int
-listwin_init(struct listwin *lw, sqlite3 *db, const struct list_source *s,
+/* The statements of a window, in the order of struct listwin. */
+enum {
+	ST_FIRST, ST_LAST, ST_AFTER, ST_BEFORE, ST_FROM, ST_COUNT, ST_RANK,
+	ST_KEY, ST_N
+};
+
+static void
+finalize_all(sqlite3_stmt *st[ST_N])
+{
+	for (int i = 0; i < ST_N; i++) {
+		sqlite3_finalize(st[i]);
+		st[i] = NULL;
+	}
+}
+
+/* Prepares every statement of list s; on failure none is left. */
+static int
+prepare_all(sqlite3 *db, const struct list_source *s, sqlite3_stmt *st[ST_N],
     char *err, size_t errlen)
 {
 	/* "after" in list order is ">" for ascending lists, "<" otherwise. */
 	const char *gt = s->desc ? "<" : ">", *lt = s->desc ? ">" : "<";
-	char after[512], from[512], before[512], key_eq[256];
+	char *after, *from, *before, *key_eq;
 	int rc = 0;
+
+	memset(st, 0, ST_N * sizeof *st);
+	after = xasprintf("%s %s= :k AND (%s, %s) %s (:k, :id)", s->key, gt,
+	    s->key, s->id, gt);
+	from = xasprintf("%s %s= :k AND (%s, %s) %s= (:k, :id)", s->key, gt,
+	    s->key, s->id, gt);
+	before = xasprintf("%s %s= :k AND (%s, %s) %s (:k, :id)", s->key, lt,
+	    s->key, s->id, lt);
+	key_eq = xasprintf("%s = :id", s->id);
+
+	rc |= prepare(db, s, &st[ST_FIRST], NULL, NULL, FORWARD, true, err,
+	    errlen);
+	rc |= prepare(db, s, &st[ST_LAST], NULL, NULL, BACKWARD, true, err,
+	    errlen);
+	rc |= prepare(db, s, &st[ST_AFTER], NULL, after, FORWARD, true, err,
+	    errlen);
+	rc |= prepare(db, s, &st[ST_FROM], NULL, from, FORWARD, true, err,
+	    errlen);
+	rc |= prepare(db, s, &st[ST_BEFORE], NULL, before, BACKWARD, true, err,
+	    errlen);
+	rc |= prepare(db, s, &st[ST_COUNT], "count(*)", NULL, FORWARD, false,
+	    err, errlen);
+	rc |= prepare(db, s, &st[ST_RANK], "count(*)", before, FORWARD, false,
+	    err, errlen);
+	/* key of one row: SELECT key FROM ... WHERE id = :id */
+	rc |= prepare(db, s, &st[ST_KEY], s->key, key_eq, FORWARD, false, err,
+	    errlen);
+	free(after);
+	free(from);
+	free(before);
+	free(key_eq);
+	if (rc != 0) {
+		finalize_all(st);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+install_statements(struct listwin *lw, sqlite3_stmt *st[ST_N])
+{
+	lw->st_first = st[ST_FIRST];
+	lw->st_last = st[ST_LAST];
+	lw->st_after = st[ST_AFTER];
+	lw->st_before = st[ST_BEFORE];
+	lw->st_from = st[ST_FROM];
+	lw->st_count = st[ST_COUNT];
+	lw->st_rank = st[ST_RANK];
+	lw->st_key = st[ST_KEY];
+}
+
+int
+listwin_init(struct listwin *lw, sqlite3 *db, const struct list_source *s,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st[ST_N];
 
 	memset(lw, 0, sizeof *lw);
 	lw->db = db;
 	lw->src = s;
 	lw->sel = -1;
 	lw->height = 1;
-	snprintf(after, sizeof after, "%s %s= :k AND (%s, %s) %s (:k, :id)",
-	    s->key, gt, s->key, s->id, gt);
-	snprintf(from, sizeof from, "%s %s= :k AND (%s, %s) %s= (:k, :id)",
-	    s->key, gt, s->key, s->id, gt);
-	snprintf(before, sizeof before, "%s %s= :k AND (%s, %s) %s (:k, :id)",
-	    s->key, lt, s->key, s->id, lt);
-	snprintf(key_eq, sizeof key_eq, "%s = :id", s->id);
-
-	rc |= prepare(lw, &lw->st_first, NULL, NULL, FORWARD, true, err, errlen);
-	rc |= prepare(lw, &lw->st_last, NULL, NULL, BACKWARD, true, err, errlen);
-	rc |= prepare(lw, &lw->st_after, NULL, after, FORWARD, true, err, errlen);
-	rc |= prepare(lw, &lw->st_from, NULL, from, FORWARD, true, err, errlen);
-	rc |= prepare(lw, &lw->st_before, NULL, before, BACKWARD, true, err,
-	    errlen);
-	rc |= prepare(lw, &lw->st_count, "count(*)", NULL, FORWARD, false, err,
-	    errlen);
-	rc |= prepare(lw, &lw->st_rank, "count(*)", before, FORWARD, false, err,
-	    errlen);
-	{
-		/* key of one row: SELECT key FROM ... WHERE id = :id */
-		char *what = xasprintf("%s", s->key);
-		rc |= prepare(lw, &lw->st_key, what, key_eq, FORWARD, false,
-		    err, errlen);
-		free(what);
-	}
-	if (rc != 0) {
-		listwin_free(lw);
+	if (prepare_all(db, s, st, err, errlen) != 0)
 		return -1;
-	}
+	install_statements(lw, st);
 	return 0;
 }
 
 void
 listwin_free(struct listwin *lw)
 {
-	sqlite3_stmt **all[] = { &lw->st_first, &lw->st_last, &lw->st_after,
-	    &lw->st_before, &lw->st_from, &lw->st_count, &lw->st_rank,
-	    &lw->st_key };
+	sqlite3_stmt *st[ST_N] = { lw->st_first, lw->st_last, lw->st_after,
+	    lw->st_before, lw->st_from, lw->st_count, lw->st_rank,
+	    lw->st_key };
 
-	for (size_t i = 0; i < nitems(all); i++) {
-		sqlite3_finalize(*all[i]);
-		*all[i] = NULL;
-	}
+	finalize_all(st);
+	install_statements(lw, st);
 	rows_free(lw->rows, lw->nrows);
 	lw->rows = NULL;
 	lw->nrows = 0;
@@ -139,6 +183,8 @@ bind(struct listwin *lw, sqlite3_stmt *st, const struct list_row *at,
 		sqlite3_bind_value(st, i, at->key);
 	if ((i = sqlite3_bind_parameter_index(st, ":id")) > 0)
 		sqlite3_bind_int64(st, i, at != NULL ? at->id : id);
+	if (lw->binder != NULL)
+		lw->binder(lw->binder_arg, st);
 }
 
 static void
@@ -508,6 +554,41 @@ listwin_set_scope(struct listwin *lw, int64_t scope)
 	lw->nrows = 0;
 	lw->sel = -1;
 	return listwin_reload(lw);
+}
+
+void
+listwin_set_binder(struct listwin *lw, list_bind_fn fn, void *arg)
+{
+	lw->binder = fn;
+	lw->binder_arg = arg;
+}
+
+int
+listwin_set_source(struct listwin *lw, const struct list_source *src,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st[ST_N], *old[ST_N] = { lw->st_first, lw->st_last,
+	    lw->st_after, lw->st_before, lw->st_from, lw->st_count,
+	    lw->st_rank, lw->st_key };
+
+	/* Prepared first, so a list that does not compile leaves the old
+	 * one working. */
+	if (prepare_all(lw->db, src, st, err, errlen) != 0)
+		return -1;
+	finalize_all(old);
+	install_statements(lw, st);
+	lw->src = src;
+	lw->err[0] = '\0';
+	rows_free(lw->rows, lw->nrows);
+	lw->rows = NULL;
+	lw->nrows = 0;
+	lw->sel = -1;
+	lw->total = lw->pos = 0;
+	if (listwin_reload(lw) != 0) {
+		snprintf(err, errlen, "%s", lw->err);
+		return -1;
+	}
+	return 0;
 }
 
 const struct list_row *

@@ -45,6 +45,12 @@ struct list_row {
  * into one cell per field.  Must leave only sanitized strings behind. */
 typedef void (*list_expand_fn)(void *arg, struct list_row *row);
 
+/* Binds parameters of the caller's own (the filter's values, :now) on a
+ * statement of the list, after the window's own.  A parameter the
+ * statement does not have must be skipped: not every statement of a list
+ * names them all. */
+typedef void (*list_bind_fn)(void *arg, sqlite3_stmt *st);
+
 struct listwin {
 	sqlite3			*db;
 	const struct list_source *src;
@@ -53,6 +59,8 @@ struct listwin {
 	int64_t			 scope;
 	list_expand_fn		 expand;
 	void			*expand_arg;
+	list_bind_fn		 binder;
+	void			*binder_arg;
 
 	struct list_row		*rows;	/* the window, in list order */
 	int			 nrows;
@@ -70,6 +78,17 @@ void	 listwin_free(struct listwin *lw);
 
 /* Sets :scope (e.g. which KB table's rows) and shows the list's start. */
 int	 listwin_set_scope(struct listwin *lw, int64_t scope);
+
+/* Sets the bind hook (NULL for none).  It applies from the next query;
+ * call listwin_reload() to see the list with the new values. */
+void	 listwin_set_binder(struct listwin *lw, list_bind_fn fn, void *arg);
+
+/* Prepares the statements of another list (src, which the caller keeps
+ * alive, may be the same pointer with new contents) and shows its start;
+ * the scope, the bind hook and the expand hook stay.  On failure the
+ * window keeps its old list and err says why.  0 or -1. */
+int	 listwin_set_source(struct listwin *lw, const struct list_source *src,
+	    char *err, size_t errlen);
 
 /* Changes the window height, keeping the selected row and its screen
  * offset where possible. */

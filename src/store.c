@@ -215,3 +215,21 @@ store_cache_path(const char *name, char *err, size_t errlen)
 	return store_server_file("XDG_CACHE_HOME", ".cache", "cache", name,
 	    ".db", err, errlen);
 }
+
+int64_t
+store_user_id(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0;
+
+	/* Only a user the cache holds: ids from another server's cache
+	 * must not match anyone here. */
+	if (sqlite3_prepare_v2(db, "SELECT CAST(value AS INTEGER) FROM "
+	    "sync_state WHERE key = 'user_id' AND EXISTS (SELECT 1 FROM users "
+	    "WHERE id = CAST(value AS INTEGER))", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}

@@ -4,6 +4,7 @@
 #ifndef MKT_STORE_H
 #define MKT_STORE_H
 
+#include <stdint.h>
 #include <sqlite3.h>
 
 /* Opens (creating if needed) and migrates the cache at path.  Returns 0,
@@ -44,6 +45,10 @@ long long store_scalar(sqlite3 *db, const char *sql);
  * types each: 'i' an int64_t, 't' a const char * (NULL binds NULL).  0
  * when it ran to the end, -1 on an error. */
 int store_run(sqlite3 *db, const char *sql, const char *types, ...);
+
+/* The signed-in user's id, as the sync engine recorded it when it
+ * logged in, or 0 when unknown (no server, or not synced yet). */
+int64_t store_user_id(sqlite3 *db);
 
 /* A write transaction (BEGIN IMMEDIATE) and its end.  0, or -1 with a
  * message; a failed commit is rolled back.  store_rollback does nothing

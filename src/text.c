@@ -292,6 +292,12 @@ ground(struct writer *w, uint32_t cp, unsigned flags, int *in_run)
 	}
 	if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || is_bidi_control(cp))
 		return;
+	/* A zero-width joiner fuses emoji into one glyph on some terminals
+	 * and not on others (tmux draws 👩‍👩‍👧 in 2 columns, wcwidth counts
+	 * 6), so no width is right for the sequence: its parts are shown
+	 * apart instead, at a width every terminal agrees on. */
+	if (cp == 0x200d)
+		return;
 	put_cp(w, cp);
 	*in_run = 0;
 }

@@ -27,7 +27,9 @@ int text_init_locale(void);
  *     TEXT_ONELINE, \n \r \t become a space (runs collapse to one);
  *     without it, \n and \t are kept;
  *   - bidi embedding, override and isolate controls are removed so text
- *     cannot reorder the rest of the line. */
+ *     cannot reorder the rest of the line;
+ *   - the zero-width joiner (U+200D) is removed: terminals disagree on the
+ *     width of a joined emoji sequence, so its parts are shown apart. */
 size_t text_sanitize(char *dst, size_t dstcap, const char *src, size_t srclen,
     unsigned flags);
 

@@ -20,19 +20,13 @@
 #include "lists.h"
 #include "money.h"
 #include "outbox.h"
+#include "store.h"
 #include "sync.h"
 #include "util.h"
 
 /* What $EDITOR may hand back: far above any reply the server takes. */
 #define EDIT_MAX	(1024 * 1024)
 
-const char *const snooze_words[] = {
-	"30m", "1h", "3h", "tomorrow", "next-week", "3d", "1w", NULL
-};
-const char *const priority_words[] = {
-	"urgent", "high", "medium", "low", "none", NULL
-};
-const char *const assign_words[] = { "me", "none", NULL };
 const char *const method_words[] = {
 	"bank_transfer", "cash", "card", "mobile_wallet", "installments", NULL
 };
@@ -54,12 +48,8 @@ selected(struct app *app, enum pane_id pane, const char *what)
 
 /* After an action was queued: the lists it touched show it (with the
  * pending mark) at once, and the sync thread is told. */
-static int
-queued(struct app *app, unsigned kinds, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-queued(struct app *app, unsigned kinds, const char *fmt, ...)
+int
+act_queued(struct app *app, unsigned kinds, const char *fmt, ...)
 {
 	char what[200];
 	va_list ap;
@@ -86,8 +76,8 @@ refused(struct app *app, const char *err)
 
 /* A command whose argument is missing opens the command line with the
  * command typed, so Tab can offer the words it takes. */
-static int
-ask_args(struct app *app, const char *name)
+int
+act_ask_args(struct app *app, const char *name)
 {
 	char line[64];
 
@@ -100,8 +90,8 @@ ask_args(struct app *app, const char *name)
  * holds initial; *out receives the file afterwards (malloc'd).  The
  * editor gets the terminal: curses steps aside and comes back with a
  * full repaint.  0, or -1 after app_error() said why. */
-static int
-edit_text(struct app *app, const char *initial, const char *suffix,
+int
+act_edit_text(struct app *app, const char *initial, const char *suffix,
     char **out)
 {
 	const char *editor = getenv("VISUAL"), *tmp = getenv("TMPDIR");
@@ -197,6 +187,8 @@ edit_text(struct app *app, const char *initial, const char *suffix,
 		free(buf);
 		goto out;
 	}
+	while (used > 0 && (buf[used - 1] == '\n' || buf[used - 1] == '\r'))
+		used--;
 	buf[used] = '\0';
 	*out = buf;
 	rc = 0;
@@ -218,119 +210,32 @@ trim_message(char *s)
 	return s[strspn(s, " \t\r\n")] != '\0';
 }
 
-/* ---- conversations ------------------------------------------------------ */
-
-static int
-set_status(struct app *app, const char *status, int64_t until,
-    const char *verb, const char *when)
+void
+act_copy(struct app *app, const char *text)
 {
-	const struct list_row *r = selected(app, PANE_CONVERSATIONS,
-	    "conversation");
-	char err[256];
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = (const unsigned char *)text;
+	size_t n = strlen(text);
 
-	if (r == NULL)
-		return -1;
-	if (conversation_set_status(app->ap, r->id, status, until, err,
-	    sizeof err) != 0)
-		return refused(app, err);
-	return queued(app, KIND_CONVERSATIONS, "%s conversation %lld%s", verb,
-	    (long long)r->id, when);
-}
+	(void)app;
+	/* Written around curses, which would not pass the sequence. */
+	fputs("\033]52;c;", stdout);
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16 |
+		    (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
+		    (i + 2 < n ? p[i + 2] : 0);
 
-int
-cmd_resolve(struct app *app, int argc, char **argv)
-{
-	(void)argc; (void)argv;
-	return set_status(app, "resolved", 0, "resolve", "");
-}
-
-int
-cmd_reopen(struct app *app, int argc, char **argv)
-{
-	(void)argc; (void)argv;
-	return set_status(app, "open", 0, "reopen", "");
-}
-
-/* "30m", "2h", "3d", "1w", "tomorrow" (9:00), "next-week" (Monday
- * 9:00), in local time.  0 or -1. */
-static int
-snooze_until(const char *s, time_t now, int64_t *until)
-{
-	static const struct { char unit; long long secs; } units[] = {
-		{ 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
-	};
-	struct tm tm;
-	long long n;
-	char *end;
-
-	if (strcmp(s, "tomorrow") == 0 || strcmp(s, "next-week") == 0) {
-		if (localtime_r(&now, &tm) == NULL)
-			return -1;
-		tm.tm_mday += s[0] == 't' ? 1 : (8 - tm.tm_wday) % 7 == 0 ? 7 :
-		    (8 - tm.tm_wday) % 7;
-		tm.tm_hour = 9;
-		tm.tm_min = tm.tm_sec = 0;
-		tm.tm_isdst = -1;
-		*until = (int64_t)mktime(&tm);
-		return *until > now ? 0 : -1;
+		putchar(b64[v >> 18 & 63]);
+		putchar(b64[v >> 12 & 63]);
+		putchar(i + 1 < n ? b64[v >> 6 & 63] : '=');
+		putchar(i + 2 < n ? b64[v & 63] : '=');
 	}
-	errno = 0;
-	n = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || n <= 0 || end[0] == '\0' ||
-	    end[1] != '\0')
-		return -1;
-	for (size_t i = 0; i < nitems(units); i++)
-		if (end[0] == units[i].unit) {
-			/* Ten years is long enough for any snooze. */
-			if (n > 3650LL * 86400 / units[i].secs)
-				return -1;
-			*until = (int64_t)now + n * units[i].secs;
-			return 0;
-		}
-	return -1;
+	fputs("\a", stdout);
+	fflush(stdout);
 }
 
-int
-cmd_snooze(struct app *app, int argc, char **argv)
-{
-	time_t now = time(NULL);
-	char when[64] = "";
-	int64_t until;
-	struct tm tm;
-	time_t t;
-
-	if (argc < 2)
-		return ask_args(app, "snooze");
-	if (snooze_until(argv[1], now, &until) != 0) {
-		app_error(app, "snooze for 30m, 2h, 3d, 1w, or until tomorrow "
-		    "or next-week");
-		return -1;
-	}
-	t = (time_t)until;
-	if (localtime_r(&t, &tm) != NULL) {
-		memcpy(when, " until ", 8);
-		strftime(when + 7, sizeof when - 7, until - now < 6 * 86400 ?
-		    "%a %H:%M" : "%Y-%m-%d %H:%M", &tm);
-	}
-	return set_status(app, "snoozed", until, "snooze", when);
-}
-
-int
-cmd_priority(struct app *app, int argc, char **argv)
-{
-	const struct list_row *r;
-	char err[256];
-
-	if (argc < 2)
-		return ask_args(app, "priority");
-	if ((r = selected(app, PANE_CONVERSATIONS, "conversation")) == NULL)
-		return -1;
-	if (conversation_set_priority(app->ap, r->id, argv[1], err,
-	    sizeof err) != 0)
-		return refused(app, err);
-	return queued(app, KIND_CONVERSATIONS, "priority %s on conversation "
-	    "%lld", argv[1], (long long)r->id);
-}
+/* ---- people ------------------------------------------------------------- */
 
 /* One integer from a query with one text parameter, or 0. */
 static int64_t
@@ -351,8 +256,8 @@ lookup_id(sqlite3 *db, const char *sql, const char *arg)
 
 /* USER as typed: "me" (who the server says we are), "none", an id, or
  * an e-mail or name from the cache.  0 for none; -1 when unknown. */
-static int64_t
-parse_user(struct app *app, const char *s)
+int64_t
+act_parse_user(struct app *app, const char *s)
 {
 	char *end;
 	long long id;
@@ -360,8 +265,7 @@ parse_user(struct app *app, const char *s)
 	if (strcmp(s, "none") == 0)
 		return 0;
 	if (strcmp(s, "me") == 0) {
-		id = lookup_id(app->db, "SELECT CAST(value AS INTEGER) FROM "
-		    "sync_state WHERE key = 'user_id'", NULL);
+		id = store_user_id(app->db);
 		return id > 0 ? id : -1;
 	}
 	id = strtoll(s, &end, 10);
@@ -370,92 +274,6 @@ parse_user(struct app *app, const char *s)
 	id = lookup_id(app->db, "SELECT id FROM users WHERE email = ?1 OR "
 	    "name = ?1 ORDER BY email = ?1 DESC LIMIT 1", s);
 	return id > 0 ? id : -1;
-}
-
-int
-cmd_assign(struct app *app, int argc, char **argv)
-{
-	const struct list_row *r;
-	char err[256];
-	int64_t who;
-
-	if (argc < 2)
-		return ask_args(app, "assign");
-	if ((r = selected(app, PANE_CONVERSATIONS, "conversation")) == NULL)
-		return -1;
-	if ((who = parse_user(app, argv[1])) < 0) {
-		app_error(app, strcmp(argv[1], "me") == 0 ? "who you are is "
-		    "not known until the first login" : "no user '%s' in the "
-		    "cache (an id, e-mail, name, me or none)", argv[1]);
-		return -1;
-	}
-	if (conversation_assign(app->ap, r->id, who, err, sizeof err) != 0)
-		return refused(app, err);
-	if (who == 0)
-		return queued(app, KIND_CONVERSATIONS, "unassign conversation "
-		    "%lld", (long long)r->id);
-	return queued(app, KIND_CONVERSATIONS, "assign conversation %lld to "
-	    "%s", (long long)r->id, argv[1]);
-}
-
-/* reply and note: the text as given, or written in $EDITOR. */
-static int
-send_message(struct app *app, int argc, char **argv, const char *kind)
-{
-	const struct list_row *r;
-	char err[256], *text = NULL;
-	int64_t id;
-	int rc;
-
-	if ((r = selected(app, PANE_CONVERSATIONS, "conversation")) == NULL)
-		return -1;
-	id = r->id;	/* r may not outlive the editor: a wake reloads */
-	if (argc < 2) {
-		if (edit_text(app, "", ".txt", &text) != 0)
-			return -1;
-		if (!trim_message(text)) {
-			free(text);
-			app_message(app, "empty %s: nothing sent",
-			    strcmp(kind, "text") == 0 ? "reply" : "note");
-			return 0;
-		}
-	}
-	rc = conversation_reply(app->ap, id, kind, text != NULL ? text :
-	    argv[1], err, sizeof err);
-	free(text);
-	if (rc != 0)
-		return refused(app, err);
-	return queued(app, KIND_CONVERSATIONS, "%s in conversation %lld",
-	    strcmp(kind, "text") == 0 ? "reply" : "note", (long long)id);
-}
-
-int
-cmd_reply(struct app *app, int argc, char **argv)
-{
-	return send_message(app, argc, argv, "text");
-}
-
-int
-cmd_note(struct app *app, int argc, char **argv)
-{
-	return send_message(app, argc, argv, "note");
-}
-
-int
-cmd_load_history(struct app *app, int argc, char **argv)
-{
-	const struct list_row *r;
-
-	(void)argc; (void)argv;
-	if ((r = selected(app, PANE_CONVERSATIONS, "conversation")) == NULL)
-		return -1;
-	if (app->sync == NULL) {
-		app_message(app, "no server: the cache holds all there is");
-		return 0;
-	}
-	sync_backfill(app->sync, r->id);
-	app_message(app, "loading older messages…");
-	return 0;
 }
 
 /* ---- invoices ----------------------------------------------------------- */
@@ -469,7 +287,7 @@ cmd_pay(struct app *app, int argc, char **argv)
 	int64_t minor;
 
 	if (argc < 2)
-		return ask_args(app, "pay");
+		return act_ask_args(app, "pay");
 	if ((r = selected(app, PANE_INVOICES, "invoice")) == NULL)
 		return -1;
 	currency = row_cell(r, I_CURRENCY);
@@ -485,7 +303,7 @@ cmd_pay(struct app *app, int argc, char **argv)
 	    argc > 3 ? argv[3] : NULL, err, sizeof err) != 0)
 		return refused(app, err);
 	money_format(amount, sizeof amount, minor, currency);
-	return queued(app, KIND_INVOICES, "payment of %s on %s", amount,
+	return act_queued(app, KIND_INVOICES, "payment of %s on %s", amount,
 	    row_cell(r, I_NUMBER));
 }
 
@@ -498,7 +316,7 @@ set_cell(struct app *app, int64_t row, const char *column, const char *text)
 
 	if (kb_row_set_cell(app->ap, row, column, text, err, sizeof err) != 0)
 		return refused(app, err);
-	return queued(app, KIND_KB, "set %s of row %lld", column,
+	return act_queued(app, KIND_KB, "set %s of row %lld", column,
 	    (long long)row);
 }
 
@@ -525,7 +343,7 @@ cmd_edit_cell(struct app *app, int argc, char **argv)
 		char *edited;
 		int rc;
 
-		if (edit_text(app, text, ".txt", &edited) != 0)
+		if (act_edit_text(app, text, ".txt", &edited) != 0)
 			return -1;
 		trim_message(edited);
 		rc = strcmp(edited, text) == 0 ? 0 : set_cell(app, row,
@@ -617,17 +435,35 @@ cmd_problems(struct app *app, int argc, char **argv)
 {
 	(void)argc; (void)argv;
 	app->help = false;
+	app->notifications = false;
 	app->problems = true;
 	problems_reload(app);
 	return 0;
 }
 
 int
-cmd_close(struct app *app, int argc, char **argv)
+cmd_notifications(struct app *app, int argc, char **argv)
 {
 	(void)argc; (void)argv;
+	app->help = false;
 	app->problems = false;
+	app->notifications = true;
+	notices_reload(app);
 	return 0;
+}
+
+/* Closes the view over the panes; in a thread, goes back to the list. */
+int
+cmd_close(struct app *app, int argc, char **argv)
+{
+	const struct pane_ops *p = app->panes[app->active];
+
+	(void)argc; (void)argv;
+	if (app->problems || app->notifications) {
+		app->problems = app->notifications = false;
+		return 0;
+	}
+	return p->back != NULL ? p->back(app, app->active) : 0;
 }
 
 /* A problem read whole from the outbox.  0, or -1 after saying why. */
@@ -713,7 +549,7 @@ cmd_edit_request(struct app *app, int argc, char **argv)
 	} else
 		before = xstrdup(e.body != NULL ? e.body : "{}");
 	cJSON_Delete(j);
-	if (edit_text(app, before, ".json", &after) != 0)
+	if (act_edit_text(app, before, ".json", &after) != 0)
 		goto out;
 	trim_message(after);
 	/* Sent compact, as the actions write their bodies. */

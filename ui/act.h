@@ -9,17 +9,10 @@
 #ifndef MKT_ACT_H
 #define MKT_ACT_H
 
+#include <stdint.h>
+
 struct app;
 
-/* Conversations. */
-int	cmd_resolve(struct app *, int, char **);
-int	cmd_reopen(struct app *, int, char **);
-int	cmd_snooze(struct app *, int, char **);
-int	cmd_priority(struct app *, int, char **);
-int	cmd_assign(struct app *, int, char **);
-int	cmd_reply(struct app *, int, char **);
-int	cmd_note(struct app *, int, char **);
-int	cmd_load_history(struct app *, int, char **);
 /* Invoices. */
 int	cmd_pay(struct app *, int, char **);
 /* Knowledge base. */
@@ -28,13 +21,29 @@ int	cmd_edit_cell(struct app *, int, char **);
 int	cmd_login(struct app *, int, char **);
 int	cmd_sync(struct app *, int, char **);
 int	cmd_problems(struct app *, int, char **);
+int	cmd_notifications(struct app *, int, char **);
 int	cmd_retry(struct app *, int, char **);
 int	cmd_edit_request(struct app *, int, char **);
 int	cmd_discard(struct app *, int, char **);
 int	cmd_close(struct app *, int, char **);
 
-extern const char *const snooze_words[], *const priority_words[],
-    *const assign_words[], *const method_words[];
+extern const char *const method_words[];
+
+/* After an action was queued: the lists of kinds (apply.h) reload to
+ * show it with its pending mark, the sync thread is poked, and the
+ * status line says "queued: …".  Returns 0. */
+int	act_queued(struct app *app, unsigned kinds, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* Opens the command line with "name " typed, for Tab to complete. */
+int	act_ask_args(struct app *app, const char *name);
+/* Runs $VISUAL or $EDITOR on initial; *out is the text afterwards,
+ * trailing newlines removed.  0, or -1 after app_error(). */
+int	act_edit_text(struct app *app, const char *initial, const char *suffix,
+	    char **out);
+/* A user as typed: me, none (0), an id, e-mail or name; -1 unknown. */
+int64_t	act_parse_user(struct app *app, const char *s);
+/* Puts text on the terminal's clipboard (OSC 52). */
+void	act_copy(struct app *app, const char *text);
 
 /* Opens the password prompt for the configured user. */
 void	act_ask_password(struct app *app);

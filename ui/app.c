@@ -14,12 +14,14 @@
 #include "apply.h"
 #include "bars.h"
 #include "cmd.h"
+#include "conversations.h"
 #include "draw.h"
 #include "help.h"
 #include "keys.h"
 #include "outbox.h"
 #include "sync.h"
 #include "theme.h"
+#include "triage.h"
 #include "ui.h"
 
 /* Below this the panes cannot show a header, a row and both bars. */
@@ -105,6 +107,8 @@ reload_panes(struct app *app, unsigned kinds, bool sticky_top)
 		app_recount(app);
 		problems_reload(app);
 	}
+	if (kinds & KIND_OTHER)
+		notices_reload(app);
 	/* Users and companies are joined into every list's names. */
 	if (kinds & KIND_OTHER)
 		kinds |= KIND_CONVERSATIONS | KIND_ORDERS | KIND_KB |
@@ -133,7 +137,23 @@ app_reload_kinds(struct app *app, unsigned kinds)
 int
 app_view(const struct app *app)
 {
-	return app->problems ? PANE_PROBLEMS : (int)app->active;
+	if (app->problems)
+		return PANE_PROBLEMS;
+	if (app->notifications)
+		return PANE_NOTIFICATIONS;
+	if (app->active == PANE_CONVERSATIONS && conv_pane(
+	    (struct app *)app)->chat.open)
+		return PANE_THREAD;
+	return (int)app->active;
+}
+
+bool
+app_view_in(const struct app *app, int pane)
+{
+	int view = app_view(app);
+
+	return pane == PANE_ANY || pane == view ||
+	    (view == PANE_THREAD && pane == PANE_CONVERSATIONS);
 }
 
 const char *
@@ -141,6 +161,10 @@ app_view_title(const struct app *app, int view)
 {
 	if (view == PANE_PROBLEMS)
 		return "Sync problems";
+	if (view == PANE_NOTIFICATIONS)
+		return "Notifications";
+	if (view == PANE_THREAD)
+		return "Conversation thread";
 	if (view >= 0 && view < PANE_COUNT)
 		return app->panes[view]->title;
 	return "Everywhere";
@@ -151,6 +175,8 @@ app_focus(struct app *app)
 {
 	if (app->problems)
 		return &app->problem_list;
+	if (app->notifications)
+		return &app->notification_list;
 	return app->panes[app->active]->focus(app, app->active);
 }
 
@@ -189,6 +215,13 @@ ui_check_keys(const struct mkt_config *cfg, char *err, size_t errlen)
 	int rc = keys_configure(cfg, err, errlen);
 
 	keys_free();
+	if (rc == 0 && queue_view_find(cfg->conversations_view) < 0) {
+		snprintf(err, errlen, "%s: [ui] view: no view '%s' (mine, "
+		    "unassigned, waiting, unpaid, all, resolved)",
+		    cfg->path != NULL ? cfg->path : "mkt.conf",
+		    cfg->conversations_view);
+		return -1;
+	}
 	return rc;
 }
 
@@ -222,28 +255,39 @@ draw_frame(struct app *app)
 		return;
 	}
 	tabbar_draw(app, 0, w);
+	/* The status line first: the pane after it may place the cursor
+	 * (the composer's), and nothing may move it afterwards. */
+	if (!app->prompt.active)
+		statusbar_draw(app, h - 1, w);
 	if (app->help)
 		help_draw(app, 1, h - 2, w);
 	else if (app->problems)
 		problems_draw(app, 1, h - 2, w);
+	else if (app->notifications)
+		notices_draw(app, 1, h - 2, w);
 	else
 		app->panes[app->active]->draw(app, app->active, 1, 0,
 		    h - 2, w);
+	if (app->picker.active)
+		picker_draw(&app->picker, h, w);
 	if (app->prompt.active) {
 		draw_fill(h - 1, 0, w, theme_attr(ROLE_NORMAL));
 		prompt_draw(&app->prompt, h - 1, w);
 		curs_set(1);
-	} else
-		statusbar_draw(app, h - 1, w);
+	}
 }
 
 /* Reads one key as a keys.h code: wide characters as themselves,
- * function keys tagged with KEYF_FUNCTION, Enter always '\n'.  Returns
- * -1 when no key is waiting (input is non-blocking: poll waits). */
+ * function keys tagged with KEYF_FUNCTION, Enter '\n'.  C-j (a bare line
+ * feed: the terminal is in nonl mode, so Enter is a carriage return) and
+ * Alt-Enter (Esc then Enter, arriving together) are KEY_NEWLINE, the
+ * composer's line break.  Returns -1 when no key is waiting (input is
+ * non-blocking: poll waits). */
 static int
 read_key(void)
 {
-	wint_t wc;
+	wint_t wc, next;
+	int rc;
 
 	switch (get_wch(&wc)) {
 	case KEY_CODE_YES:
@@ -253,8 +297,18 @@ read_key(void)
 	case OK:
 		if (wc == '\r')
 			return '\n';
+		if (wc == '\n')
+			return KEY_NEWLINE;
 		if (wc == 127 || wc == 8)
 			return KEYF_FUNCTION | KEY_BACKSPACE;
+		if (wc == 27 && (rc = get_wch(&next)) != ERR) {
+			if (rc == OK && (next == '\r' || next == '\n'))
+				return KEY_NEWLINE;
+			if (rc == KEY_CODE_YES)
+				ungetch((int)next);
+			else
+				unget_wch((wchar_t)next);
+		}
 		return (int)wc;
 	default:
 		return -1;
@@ -322,6 +376,24 @@ dispatch(struct app *app, int key)
 			return;
 		app->help = false;
 	}
+	if (app->picker.active) {
+		enum picker_result how = picker_key(&app->picker, key);
+
+		if (how == PICKER_CHOSEN || how == PICKER_NEW)
+			triage_picked(app, how);
+		if (how != PICKER_OPEN)
+			picker_close(&app->picker);
+		return;
+	}
+	if (app_view(app) == PANE_THREAD &&
+	    chat_composing(&conv_pane(app)->chat)) {
+		if (key != (KEYF_FUNCTION | KEY_RESIZE))
+			chat_composer_key(app, &conv_pane(app)->chat, key);
+		return;
+	}
+	/* Outside the composer a line break is just Enter. */
+	if (key == KEY_NEWLINE)
+		key = '\n';
 	if ((command = keys_lookup(key, app_view(app))) != NULL)
 		cmd_run(app, command);
 	else if (key != (KEYF_FUNCTION | KEY_RESIZE))
@@ -405,6 +477,8 @@ panes_init(struct app *app, char *err, size_t errlen)
 		if (app->panes[i]->init(app, (enum pane_id)i, err,
 		    errlen) != 0)
 			return -1;
+	if (notices_init(app, err, errlen) != 0)
+		return -1;
 	return problems_init(app, err, errlen);
 }
 
@@ -415,6 +489,8 @@ panes_free(struct app *app)
 		if (app->panes[i] != NULL && app->pane_data[i] != NULL)
 			app->panes[i]->free(app, (enum pane_id)i);
 	problems_free(app);
+	notices_free(app);
+	picker_close(&app->picker);
 }
 
 static void

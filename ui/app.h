@@ -8,7 +8,9 @@
 #include <time.h>
 #include <sqlite3.h>
 
+#include "chat.h"
 #include "config.h"
+#include "picker.h"
 #include "prompt.h"
 #include "sync.h"
 #include "vlist.h"
@@ -22,6 +24,10 @@ enum pane_id {
 	PANE_INVOICES,
 	PANE_COUNT,
 	PANE_PROBLEMS = PANE_COUNT,	/* :problems */
+	PANE_NOTIFICATIONS,		/* :notifications */
+	/* A conversation opened from the Conversations list: its own keys
+	 * first, then the Conversations pane's. */
+	PANE_THREAD,
 	VIEW_COUNT,
 	PANE_ANY = -1		/* a command or key that works everywhere */
 };
@@ -46,6 +52,9 @@ struct pane_ops {
 	int		 (*open)(struct app *, enum pane_id self);
 	int		 (*back)(struct app *, enum pane_id self);
 	int		 (*column)(struct app *, enum pane_id self, int delta);
+	/* Optional: movement keys when focus() has no list (a thread). */
+	int		 (*scroll_by)(struct app *, enum pane_id self,
+			    enum chat_move how, long long delta);
 };
 
 /* A pane that is one list (pane_list.c); pane_data[self] is its vlist.
@@ -74,6 +83,13 @@ enum prompt_purpose {
 	ASK_COMMAND,		/* ":" */
 	ASK_PASSWORD,		/* the server wants a login; never echoed */
 	ASK_CELL,		/* a knowledge-base cell's new text */
+};
+
+/* What the fuzzy picker is open for. */
+enum pick_purpose {
+	PICK_ASSIGNEE,		/* assign the target conversations */
+	PICK_LABEL,		/* add or remove a label */
+	PICK_CANNED,		/* insert a canned response in the composer */
 };
 
 /* A yes/no question in the status line; y runs fn, any other key
@@ -109,6 +125,11 @@ struct app {
 	int			 help_top;	/* its first visible line */
 	bool			 problems;	/* the problems view is up */
 	struct vlist		 problem_list;
+	bool			 notifications;	/* :notifications is up */
+	struct vlist		 notification_list;
+	long long		 unread_notices;	/* for the status bar */
+	int64_t			 last_notice;	/* newest seen, for the bell */
+	struct picker		 picker;	/* purpose: enum pick_purpose */
 	struct prompt		 prompt;	/* the command line */
 	enum prompt_purpose	 prompt_for;
 	int64_t			 edit_row;	/* ASK_CELL: which row, */
@@ -138,8 +159,12 @@ void	app_reload_kinds(struct app *app, unsigned kinds);
 /* Re-reads the pending and problem counts. */
 void	app_recount(struct app *app);
 
-/* The view keys go to: the active pane, or PANE_PROBLEMS. */
+/* The view keys go to: the active pane, PANE_PROBLEMS,
+ * PANE_NOTIFICATIONS or PANE_THREAD. */
 int	app_view(const struct app *app);
+/* Whether commands of pane work in the current view: their own, and the
+ * Conversations pane's inside a thread. */
+bool	app_view_in(const struct app *app, int pane);
 const char *app_view_title(const struct app *app, int view);
 /* The list the movement keys act on in the current view, or NULL. */
 struct vlist *app_focus(struct app *app);
@@ -152,6 +177,16 @@ void	app_ask(struct app *app, enum prompt_purpose purpose,
 void	app_confirm(struct app *app, int (*fn)(struct app *, int64_t),
 	    int64_t id, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
+
+/* The notifications view (notices.c). */
+int	notices_init(struct app *app, char *err, size_t errlen);
+void	notices_free(struct app *app);
+void	notices_draw(struct app *app, int y, int h, int w);
+/* Re-reads the list and the unread count; rings for new ones. */
+void	notices_reload(struct app *app);
+/* Enter in it: marks the selected one read and opens what it is
+ * about. */
+int	notices_open(struct app *app);
 
 /* The problems view (problems.c). */
 int	problems_init(struct app *app, char *err, size_t errlen);

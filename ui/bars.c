@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "bars.h"
+#include "conversations.h"
 #include "draw.h"
 #include "text.h"
 #include "theme.h"
@@ -214,6 +215,8 @@ sync_parts(struct app *app, struct parts *ps)
 		add(ps, "—", ROLE_STATUS, 4, "%s", st->error);
 		break;
 	}
+	if (app->unread_notices > 0)
+		add(ps, "│", ROLE_WARN, 1, "✉ %lld new (@)", app->unread_notices);
 	if (app->outbox_problems > 0)
 		add(ps, "│", ROLE_WARN, 1, "⚠ %lld sync problem%s (:problems)",
 		    app->outbox_problems, app->outbox_problems == 1 ? "" : "s");
@@ -315,6 +318,9 @@ statusbar_draw(struct app *app, int y, int w)
 	int rw, avail;
 
 	clock_text(app, clock, sizeof clock);
+	/* In a thread: where its conversation is in the queue. */
+	if (vl == NULL && app_view(app) == PANE_THREAD)
+		vl = &conv_pane(app)->list;
 	if (vl != NULL && vl->win.total > 0)
 		snprintf(right, sizeof right, " %lld/%lld │ %s ",
 		    vl->win.pos + 1, vl->win.total, clock);

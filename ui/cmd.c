@@ -7,6 +7,7 @@
 #include "act.h"
 #include "app.h"
 #include "cmd.h"
+#include "triage.h"
 #include "util.h"
 
 #define MAX_ARGS	8
@@ -15,92 +16,96 @@ static const char *const pane_words[] = {
 	"conversations", "orders", "kb", "invoices", NULL
 };
 
-static struct vlist *
-focus(struct app *app)
-{
-	return app_focus(app);
-}
-
+/* A movement key: the focused list moves, or a pane without one (an
+ * open thread) scrolls. */
 static int
-move_selection(struct app *app, long long delta, bool page)
+move_focus(struct app *app, enum chat_move how, long long delta)
 {
-	struct vlist *vl = focus(app);
+	const struct pane_ops *p = app->panes[app->active];
+	struct vlist *vl = app_focus(app);
+	int rc = 0;
 
 	if (vl == NULL)
-		return 0;
-	if (listwin_move(&vl->win, delta, page) != 0) {
-		app_error(app, "%s", vl->win.err);
-		return -1;
+		return p->scroll_by != NULL ? p->scroll_by(app, app->active, how,
+		    delta) : 0;
+	switch (how) {
+	case CHAT_ROWS:
+		rc = listwin_move(&vl->win, delta, false);
+		break;
+	case CHAT_PAGES:
+		rc = listwin_move(&vl->win, delta * (vl->win.height > 1 ?
+		    vl->win.height : 1), true);
+		break;
+	case CHAT_HALF:
+		rc = listwin_move(&vl->win, delta * (vl->win.height > 1 ?
+		    vl->win.height / 2 : 1), true);
+		break;
+	case CHAT_TOP:
+		rc = listwin_top(&vl->win);
+		break;
+	case CHAT_BOTTOM:
+		rc = listwin_bottom(&vl->win);
+		break;
 	}
-	return 0;
-}
-
-static int
-page_rows(struct app *app)
-{
-	struct vlist *vl = focus(app);
-
-	return vl != NULL && vl->win.height > 1 ? vl->win.height : 1;
+	if (rc != 0)
+		app_error(app, "%s", vl->win.err);
+	return rc;
 }
 
 static int
 cmd_down(struct app *app, int argc, char **argv)
 {
 	(void)argc; (void)argv;
-	return move_selection(app, 1, false);
+	return move_focus(app, CHAT_ROWS, 1);
 }
 
 static int
 cmd_up(struct app *app, int argc, char **argv)
 {
 	(void)argc; (void)argv;
-	return move_selection(app, -1, false);
+	return move_focus(app, CHAT_ROWS, -1);
 }
 
 static int
 cmd_page_down(struct app *app, int argc, char **argv)
 {
 	(void)argc; (void)argv;
-	return move_selection(app, page_rows(app), true);
+	return move_focus(app, CHAT_PAGES, 1);
 }
 
 static int
 cmd_page_up(struct app *app, int argc, char **argv)
 {
 	(void)argc; (void)argv;
-	return move_selection(app, -page_rows(app), true);
+	return move_focus(app, CHAT_PAGES, -1);
 }
 
 static int
 cmd_half_down(struct app *app, int argc, char **argv)
 {
 	(void)argc; (void)argv;
-	return move_selection(app, page_rows(app) / 2, true);
+	return move_focus(app, CHAT_HALF, 1);
 }
 
 static int
 cmd_half_up(struct app *app, int argc, char **argv)
 {
 	(void)argc; (void)argv;
-	return move_selection(app, -page_rows(app) / 2, true);
+	return move_focus(app, CHAT_HALF, -1);
 }
 
 static int
 cmd_top(struct app *app, int argc, char **argv)
 {
-	struct vlist *vl = focus(app);
-
 	(void)argc; (void)argv;
-	return vl != NULL ? listwin_top(&vl->win) : 0;
+	return move_focus(app, CHAT_TOP, 0);
 }
 
 static int
 cmd_bottom(struct app *app, int argc, char **argv)
 {
-	struct vlist *vl = focus(app);
-
 	(void)argc; (void)argv;
-	return vl != NULL ? listwin_bottom(&vl->win) : 0;
+	return move_focus(app, CHAT_BOTTOM, 0);
 }
 
 static int
@@ -111,7 +116,7 @@ cmd_pane(struct app *app, int argc, char **argv)
 		if (strcmp(argv[1], app->panes[i]->name) == 0 ||
 		    (argv[1][0] == '1' + i && argv[1][1] == '\0')) {
 			app->active = (enum pane_id)i;
-			app->problems = false;
+			app->problems = app->notifications = false;
 			return 0;
 		}
 	app_error(app, "no pane '%s' (conversations, orders, kb, invoices)",
@@ -124,7 +129,7 @@ cmd_next_pane(struct app *app, int argc, char **argv)
 {
 	(void)argc; (void)argv;
 	app->active = (enum pane_id)((app->active + 1) % PANE_COUNT);
-	app->problems = false;
+	app->problems = app->notifications = false;
 	return 0;
 }
 
@@ -134,7 +139,7 @@ cmd_previous_pane(struct app *app, int argc, char **argv)
 	(void)argc; (void)argv;
 	app->active = (enum pane_id)((app->active + PANE_COUNT - 1) %
 	    PANE_COUNT);
-	app->problems = false;
+	app->problems = app->notifications = false;
 	return 0;
 }
 
@@ -144,6 +149,10 @@ cmd_open(struct app *app, int argc, char **argv)
 	const struct pane_ops *p = app->panes[app->active];
 
 	(void)argc; (void)argv;
+	if (app->notifications)
+		return notices_open(app);
+	if (app->problems)
+		return 0;
 	return p->open != NULL ? p->open(app, app->active) : 0;
 }
 
@@ -237,6 +246,8 @@ const struct cmd_entry cmd_table[] = {
 	  cmd_previous_pane, NULL },
 	{ "problems", "", "list the actions the server refused (sync "
 	  "problems)", PANE_ANY, 0, 0, cmd_problems, NULL },
+	{ "notifications", "", "list your notifications: new messages, new "
+	  "chats, assignments", PANE_ANY, 0, 0, cmd_notifications, NULL },
 	{ "sync", "", "sync now: send queued actions, fetch changes, retry "
 	  "at once if offline", PANE_ANY, 0, 0, cmd_sync, NULL },
 	{ "login", "", "enter the password when the server asks for one",
@@ -250,30 +261,66 @@ const struct cmd_entry cmd_table[] = {
 	  cmd_reload, NULL },
 	{ "quit", "", "quit mkt", PANE_ANY, 0, 0, cmd_quit, NULL },
 
-	{ "load-history", "", "fetch the conversation's older messages from "
-	  "the server", PANE_CONVERSATIONS, 0, 0, cmd_load_history, NULL },
-	{ "reply", "[TEXT…]", "reply to the customer (no TEXT: write it in "
-	  "$EDITOR)", PANE_CONVERSATIONS, 0, 1, cmd_reply, NULL },
-	{ "note", "[TEXT…]", "add a private note for staff (no TEXT: $EDITOR)",
-	  PANE_CONVERSATIONS, 0, 1, cmd_note, NULL },
-	{ "resolve", "", "mark the conversation resolved",
-	  PANE_CONVERSATIONS, 0, 0, cmd_resolve, NULL },
-	{ "reopen", "", "open the conversation again", PANE_CONVERSATIONS, 0,
-	  0, cmd_reopen, NULL },
-	{ "snooze", "DURATION", "snooze it: 30m, 2h, 3d, 1w, tomorrow, "
-	  "next-week", PANE_CONVERSATIONS, 0, 1, cmd_snooze, snooze_words },
+	{ "view", "NAME", "show a view of the queue: mine, unassigned, "
+	  "waiting, unpaid, all, resolved (next, previous)", PANE_CONVERSATIONS,
+	  1, 1, cmd_view, view_words },
+	{ "sort", "[ORDER]", "sort by waiting, activity or priority (none: "
+	  "the next one)", PANE_CONVERSATIONS, 0, 1, cmd_sort, sort_words },
+	{ "filter", "[PATTERN…]", "narrow the queue: channel=whatsapp "
+	  "priority>=high label=refund … (none clears; no PATTERN: edit it)",
+	  PANE_CONVERSATIONS, 0, 1, cmd_filter, filter_words },
+	{ "search", "[WORDS…]", "find conversations by message text or "
+	  "contact name (Esc clears)", PANE_CONVERSATIONS, 0, 1, cmd_search,
+	  NULL },
+	{ "tag", "", "tag or untag the conversation: actions then apply to "
+	  "every tagged one", PANE_CONVERSATIONS, 0, 0, cmd_tag, NULL },
+	{ "untag", "", "untag every conversation", PANE_CONVERSATIONS, 0, 0,
+	  cmd_untag, NULL },
+	{ "reply", "[TEXT…]", "reply to the customer (no TEXT: the composer)",
+	  PANE_CONVERSATIONS, 0, 1, cmd_reply, NULL },
+	{ "note", "[TEXT…]", "add a private note for staff (no TEXT: the "
+	  "composer)", PANE_CONVERSATIONS, 0, 1, cmd_note, NULL },
+	{ "reply-editor", "", "write the reply in $EDITOR", PANE_CONVERSATIONS,
+	  0, 0, cmd_reply_editor, NULL },
+	{ "canned", "", "insert a canned response, chosen by name",
+	  PANE_CONVERSATIONS, 0, 0, cmd_canned, NULL },
+	{ "resolve", "", "mark resolved", PANE_CONVERSATIONS, 0, 0,
+	  cmd_resolve, NULL },
+	{ "reopen", "", "open again", PANE_CONVERSATIONS, 0, 0, cmd_reopen,
+	  NULL },
+	{ "pending", "", "mark pending: waiting on something other than the "
+	  "customer", PANE_CONVERSATIONS, 0, 0, cmd_pending, NULL },
+	{ "snooze", "WHEN", "snooze until 1h, 3d, tomorrow, monday, "
+	  "next-week, 18:00, 2026-12-01 09:00", PANE_CONVERSATIONS, 0, 1,
+	  cmd_snooze, snooze_words },
 	{ "priority", "LEVEL", "set the priority: urgent, high, medium, low, "
-	  "none", PANE_CONVERSATIONS, 0, 1, cmd_priority, priority_words },
-	{ "assign", "me|none|USER…", "assign to a user (id, e-mail or name), "
-	  "to you, or to nobody", PANE_CONVERSATIONS, 0, 1, cmd_assign,
-	  assign_words },
+	  "none, or up or down a step", PANE_CONVERSATIONS, 0, 1,
+	  cmd_priority, priority_words },
+	{ "assign", "[me|none|USER…]", "assign to a user (id, e-mail or "
+	  "name), to you, or to nobody (none: choose from a list)",
+	  PANE_CONVERSATIONS, 0, 1, cmd_assign, assign_words },
+	{ "label", "[+L|-L]", "add or remove a label (none: choose from a "
+	  "list)", PANE_CONVERSATIONS, 0, 1, cmd_label, NULL },
+	{ "handoff", "[human|ai]", "take the chat over from the AI, or hand "
+	  "it back", PANE_CONVERSATIONS, 0, 1, cmd_handoff, handoff_words },
+	{ "reminder", "[on|off]", "the customer's payment reminder (none: "
+	  "toggle)", PANE_CONVERSATIONS, 0, 1, cmd_reminder, toggle_words },
+	{ "load-history", "", "fetch older messages from the server",
+	  PANE_CONVERSATIONS, 0, 0, cmd_load_history, NULL },
+	{ "next-conversation", "", "open the next conversation of the list",
+	  PANE_THREAD, 0, 0, cmd_next_conversation, NULL },
+	{ "previous-conversation", "", "open the previous conversation",
+	  PANE_THREAD, 0, 0, cmd_previous_conversation, NULL },
+	{ "open-attachment", "", "open the attachment's link (xdg-open), or "
+	  "copy it", PANE_THREAD, 0, 0, cmd_open_attachment, NULL },
 
-	{ "open", "", "open the selected table's rows; in the grid, edit the "
-	  "cell", PANE_KB, 0, 0, cmd_open, NULL },
+	{ "open", "", "open the selected row: a conversation's thread, a "
+	  "table's rows, a grid cell's editor", PANE_ANY, 0, 0, cmd_open,
+	  NULL },
 	{ "edit-cell", "[VALUE…]", "change the cell (no VALUE: edit its text "
 	  "on the command line)", PANE_KB, 0, 1, cmd_edit_cell, NULL },
-	{ "back", "", "return to the list of tables", PANE_KB, 0, 0,
-	  cmd_back, NULL },
+	{ "back", "", "go back: from a thread or a table's rows to the list; "
+	  "clear a search", PANE_ANY, 0, 0, cmd_back, NULL },
 	{ "left", "", "previous column, or back to the tables", PANE_KB, 0, 0,
 	  cmd_left, NULL },
 	{ "right", "", "next column, or open the selected table", PANE_KB, 0,
@@ -289,8 +336,8 @@ const struct cmd_entry cmd_table[] = {
 	  "then send it", PANE_PROBLEMS, 0, 0, cmd_edit_request, NULL },
 	{ "discard", "", "drop the refused action for good (asks first)",
 	  PANE_PROBLEMS, 0, 0, cmd_discard, NULL },
-	{ "close", "", "close the sync problems", PANE_PROBLEMS, 0, 0,
-	  cmd_close, NULL },
+	{ "close", "", "close the sync problems or the notifications",
+	  PANE_ANY, 0, 0, cmd_close, NULL },
 };
 const size_t cmd_count = nitems(cmd_table);
 
@@ -397,7 +444,7 @@ cmd_run(struct app *app, const char *line)
 
 	if ((c = resolve(copy, &argc, argv, err, sizeof err)) == NULL)
 		app_error(app, "%s", err);
-	else if (c->pane != PANE_ANY && c->pane != app_view(app))
+	else if (!app_view_in(app, c->pane))
 		app_error(app, "%s works in the %s %s", c->name,
 		    app_view_title(app, c->pane), c->pane == PANE_PROBLEMS ?
 		    "view (:problems)" : "pane");

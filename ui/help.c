@@ -54,12 +54,13 @@ help_lines(struct app *app, struct help_line *lines)
 void
 help_draw(struct app *app, int y, int h, int w)
 {
-	struct help_line lines[128];
+	struct help_line lines[256];
 	int n = help_lines(app, NULL);
 	char keys[128], usage[96];
 
-	if (n > 128)
-		n = 128;
+	/* The table is far smaller; this only keeps a mistake in bounds. */
+	if (n > (int)(sizeof lines / sizeof lines[0]))
+		return;
 	help_lines(app, lines);
 	if (app->help_top > n - h + 1)
 		app->help_top = n - h + 1 > 0 ? n - h + 1 : 0;

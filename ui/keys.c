@@ -43,16 +43,54 @@ static const struct key_binding_entry defaults[] = {
 	{ 'q',			PANE_ANY,	"quit" },
 	{ '!',			PANE_ANY,	"problems" },
 	{ '$',			PANE_ANY,	"sync" },
-	/* Conversations: mutt's r for reply; x ticks a conversation off. */
-	{ '\n',			PANE_CONVERSATIONS, "load-history" },
+	{ '@',			PANE_ANY,	"notifications" },
+	/* Conversations, as neomutt and Chatwoot drive them: r replies,
+	 * x ticks a conversation off, t tags for the next action. */
+	{ '\n',			PANE_CONVERSATIONS, "open" },
+	{ 27,			PANE_CONVERSATIONS, "back" },
+	{ 'm',			PANE_CONVERSATIONS, "view mine" },
+	{ 'u',			PANE_CONVERSATIONS, "view unassigned" },
+	{ 'w',			PANE_CONVERSATIONS, "view waiting" },
+	{ 'U',			PANE_CONVERSATIONS, "view unpaid" },
+	{ '*',			PANE_CONVERSATIONS, "view all" },
+	{ 'X',			PANE_CONVERSATIONS, "view resolved" },
+	{ ']',			PANE_CONVERSATIONS, "view next" },
+	{ '[',			PANE_CONVERSATIONS, "view previous" },
+	{ 's',			PANE_CONVERSATIONS, "sort" },
+	{ 'f',			PANE_CONVERSATIONS, "filter" },
+	{ 'F',			PANE_CONVERSATIONS, "filter none" },
+	{ '/',			PANE_CONVERSATIONS, "search" },
+	{ 't',			PANE_CONVERSATIONS, "tag" },
+	{ 'T',			PANE_CONVERSATIONS, "untag" },
 	{ 'r',			PANE_CONVERSATIONS, "reply" },
-	{ 'i',			PANE_CONVERSATIONS, "note" },
+	{ 'E',			PANE_CONVERSATIONS, "reply-editor" },
+	{ 'N',			PANE_CONVERSATIONS, "note" },
+	{ 'C',			PANE_CONVERSATIONS, "canned" },
 	{ 'x',			PANE_CONVERSATIONS, "resolve" },
 	{ 'o',			PANE_CONVERSATIONS, "reopen" },
+	{ 'P',			PANE_CONVERSATIONS, "pending" },
 	{ 'z',			PANE_CONVERSATIONS, "snooze" },
+	{ '+',			PANE_CONVERSATIONS, "priority up" },
+	{ '-',			PANE_CONVERSATIONS, "priority down" },
 	{ 'p',			PANE_CONVERSATIONS, "priority" },
-	{ 'a',			PANE_CONVERSATIONS, "assign" },
-	{ 'A',			PANE_CONVERSATIONS, "assign me" },
+	{ 'a',			PANE_CONVERSATIONS, "assign me" },
+	{ 'A',			PANE_CONVERSATIONS, "assign" },
+	{ 'l',			PANE_CONVERSATIONS, "label" },
+	{ 'H',			PANE_CONVERSATIONS, "handoff human" },
+	{ 'R',			PANE_CONVERSATIONS, "reminder" },
+	{ 'L',			PANE_CONVERSATIONS, "load-history" },
+	/* In a thread: Chatwoot's J and K walk the queue; o is the
+	 * attachment, so reopen moves to O. */
+	{ 'J',			PANE_THREAD,	"next-conversation" },
+	{ 'K',			PANE_THREAD,	"previous-conversation" },
+	{ 'o',			PANE_THREAD,	"open-attachment" },
+	{ 'O',			PANE_THREAD,	"reopen" },
+	{ 'q',			PANE_THREAD,	"back" },
+	{ 27,			PANE_THREAD,	"back" },
+	{ FN(KEY_LEFT),		PANE_THREAD,	"back" },
+	{ '\n',			PANE_NOTIFICATIONS, "open" },
+	{ 'q',			PANE_NOTIFICATIONS, "close" },
+	{ 27,			PANE_NOTIFICATIONS, "close" },
 	{ '\n',			PANE_KB,	"open" },
 	{ 'e',			PANE_KB,	"edit-cell" },
 	{ 'l',			PANE_KB,	"right" },
@@ -200,20 +238,24 @@ keys_configure(const struct mkt_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* A thread is inside the Conversations pane: its own bindings first,
+ * then the pane's, then the global ones. */
 const char *
 keys_lookup(int key, int pane)
 {
-	const char *global = NULL;
+	const char *global = NULL, *parent = NULL;
 
 	for (size_t i = 0; i < ntable; i++) {
 		if (table[i].key != key)
 			continue;
 		if (table[i].pane == pane)
 			return table[i].command;
+		if (pane == PANE_THREAD && table[i].pane == PANE_CONVERSATIONS)
+			parent = table[i].command;
 		if (table[i].pane == PANE_ANY)
 			global = table[i].command;
 	}
-	return global;
+	return parent != NULL ? parent : global;
 }
 
 /* Whether a bound command line runs the named command, with or without

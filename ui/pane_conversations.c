@@ -1,10 +1,15 @@
-/* Conversations: every customer chat, most recent activity first. */
+/* Conversations: the triage queue (one view at a time, with its count
+ * in the tab line above the list) and the thread opened from it. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
 #include "columns.h"
-#include "lists.h"
+#include "conversations.h"
+#include "draw.h"
+#include "store.h"
+#include "text.h"
 #include "theme.h"
 #include "util.h"
 
@@ -56,6 +61,17 @@ fmt_payment(const struct list_row *row, const struct vcolumn *col,
 	return "";
 }
 
+/* A customer who asked for a person outranks the status word. */
+static const char *
+fmt_conv_status(const struct list_row *row, const struct vcolumn *col,
+    char *buf, size_t len, time_t now, int *role)
+{
+	if (strcmp(row_cell(row, C_HANDOFF), "1") == 0 &&
+	    strcmp(row_cell(row, C_STATUS), "resolved") != 0)
+		return *role = ROLE_URGENT, "handoff";
+	return fmt_status(row, col, buf, len, now, role);
+}
+
 static const struct vcolumn columns[] = {
 	{ "", C_PRIORITY, 0, 2, 2, 0, false, fmt_priority, NULL },
 	{ "ch", C_PLATFORM, 0, 2, 2, 0, false, fmt_platform, NULL },
@@ -64,7 +80,7 @@ static const struct vcolumn columns[] = {
 	{ "last message", C_PREVIEW, 0, 16, 0, 0, false, NULL, NULL },
 	{ "wait", C_WAITING, 0, 4, 5, 1, true, fmt_waiting, NULL },
 	{ "seen", C_ACTIVITY, 0, 4, 5, 3, true, fmt_ago, NULL },
-	{ "status", C_STATUS, 0, 8, 8, 2, false, fmt_status, NULL },
+	{ "status", C_STATUS, 0, 8, 8, 2, false, fmt_conv_status, NULL },
 	{ "assignee", C_ASSIGNEE, 0, 8, 14, 3, false, NULL, NULL },
 	{ "new", C_UNREAD, 0, 3, 3, 1, true, fmt_count, NULL },
 	{ "labels", C_LABELS, 0, 8, 16, 4, false, NULL, NULL },
@@ -79,23 +95,267 @@ unread_bold(const struct list_row *row)
 	return n[0] != '\0' && strcmp(n, "0") != 0 ? A_BOLD : 0;
 }
 
+struct conv_pane *
+conv_pane(struct app *app)
+{
+	return app->pane_data[PANE_CONVERSATIONS];
+}
+
+static void
+count_views(struct app *app, struct conv_pane *cp)
+{
+	if (queue_counts(app->db, &cp->queue, cp->counts) != 0)
+		for (int i = 0; i < QV_COUNT; i++)
+			cp->counts[i] = -1;
+}
+
 static int
 init(struct app *app, enum pane_id self, char *err, size_t errlen)
 {
-	if (list_pane_init(app, self, &list_conversations, columns,
-	    nitems(columns), C_PENDING, "No conversations in the cache yet.",
-	    err, errlen) != 0)
+	struct conv_pane *cp = xcalloc(1, sizeof *cp);
+	int view = queue_view_find(app->cfg->conversations_view);
+
+	app->pane_data[self] = cp;
+	queue_init(&cp->queue, view >= 0 ? (enum queue_view)view : QV_ALL,
+	    store_user_id(app->db));
+	cp->queue.now = time(NULL);
+	queue_build(&cp->queue);
+	cp->queue.found = -1;
+	if (vlist_init(&cp->list, app->db, &cp->queue.src, columns,
+	    nitems(columns), err, errlen) != 0)
 		return -1;
-	list_pane_focus(app, self)->row_attr = unread_bold;
+	listwin_set_binder(&cp->list.win, queue_bind, &cp->queue);
+	cp->list.empty = "No conversations in this view.";
+	cp->list.pending_cell = C_PENDING;
+	cp->list.row_attr = unread_bold;
+	cp->list.taggable = true;
 	return 0;
+}
+
+static void
+pane_free(struct app *app, enum pane_id self)
+{
+	struct conv_pane *cp = app->pane_data[self];
+
+	chat_close(app, &cp->chat);
+	vlist_free(&cp->list);
+	queue_free(&cp->queue);
+	free(cp);
+	app->pane_data[self] = NULL;
+}
+
+int
+conv_requery(struct app *app)
+{
+	struct conv_pane *cp = conv_pane(app);
+	const struct list_row *r = listwin_selected(&cp->list.win);
+	int64_t keep = r != NULL ? r->id : 0;
+	char err[256];
+
+	cp->queue.me = store_user_id(app->db);
+	cp->queue.now = app->now;
+	queue_build(&cp->queue);
+	if (listwin_set_source(&cp->list.win, &cp->queue.src, err,
+	    sizeof err) != 0) {
+		app_error(app, "%s", err);
+		return -1;
+	}
+	if (keep != 0)
+		listwin_select_id(&cp->list.win, keep);
+	count_views(app, cp);
+	return 0;
+}
+
+static void
+reload(struct app *app, enum pane_id self)
+{
+	struct conv_pane *cp = app->pane_data[self];
+	char err[256];
+
+	cp->queue.me = store_user_id(app->db);
+	cp->queue.now = app->now;
+	/* A search reads a table filled when it ran: new messages must be
+	 * searched again to show up in it. */
+	if (cp->queue.search[0] != '\0' && (cp->queue.found = queue_search(app->db,
+	    cp->queue.search, err, sizeof err)) < 0)
+		app_error(app, "%s", err);
+	if (cp->list.loaded) {
+		bool at_top = cp->list.win.pos == 0;
+
+		listwin_reload(&cp->list.win);
+		/* A queue grows at the top: what arrives above the row being
+		 * read must come into view, not hide above the window. */
+		if (at_top && cp->list.win.pos > 0 &&
+		    cp->list.win.pos < cp->list.win.height) {
+			long long pos = cp->list.win.pos;
+
+			listwin_top(&cp->list.win);
+			listwin_move(&cp->list.win, pos, false);
+		}
+	}
+	count_views(app, cp);
+	if (cp->chat.open)
+		chat_reload(app, &cp->chat);
+}
+
+/* The tab line: each view with its count, then what narrows the list. */
+static void
+draw_views(struct app *app, struct conv_pane *cp, int y, int x, int w)
+{
+	char label[96], info[1024];
+	int cx = x;
+
+	(void)app;
+	draw_fill(y, x, w, theme_attr(ROLE_TAB));
+	for (int v = 0; v < QV_COUNT && cx < x + w; v++) {
+		bool active = v == (int)cp->queue.view;
+		int n;
+
+		if (cp->counts[v] >= 0)
+			snprintf(label, sizeof label, " %s %lld ",
+			    queue_view_title((enum queue_view)v), cp->counts[v]);
+		else
+			snprintf(label, sizeof label, " %s ",
+			    queue_view_title((enum queue_view)v));
+		n = text_width(label);
+		if (n > x + w - cx)
+			n = x + w - cx;
+		draw_cell(y, cx, label, n, 0, theme_attr(active ?
+		    ROLE_TAB_ACTIVE : ROLE_TAB));
+		cx += n;
+	}
+	snprintf(info, sizeof info, " sort %s%s%s%s%s%s", queue_sort_name(
+	    cp->queue.sort), cp->queue.filter_text[0] != '\0' ? " · filter " :
+	    "", cp->queue.filter_text, cp->queue.search[0] != '\0' ?
+	    " · search " : "", cp->queue.search, cp->list.ntags > 0 ?
+	    " · tagged" : "");
+	if (cp->list.ntags > 0) {
+		size_t n = strlen(info);
+
+		snprintf(info + n, sizeof info - n, " %d", cp->list.ntags);
+	}
+	if (cx < x + w)
+		draw_text(y, cx, info, x + w - cx, theme_attr(ROLE_TAB));
+}
+
+static void
+draw(struct app *app, enum pane_id self, int y, int x, int h, int w)
+{
+	struct conv_pane *cp = app->pane_data[self];
+
+	if (cp->chat.open) {
+		chat_draw(app, &cp->chat, y, x, h, w);
+		return;
+	}
+	draw_views(app, cp, y, x, w);
+	vlist_draw(&cp->list, y + 1, x, h - 1, w, true, app->now);
+}
+
+static struct vlist *
+focus(struct app *app, enum pane_id self)
+{
+	struct conv_pane *cp = app->pane_data[self];
+
+	return cp->chat.open ? NULL : &cp->list;
+}
+
+static int
+open(struct app *app, enum pane_id self)
+{
+	struct conv_pane *cp = app->pane_data[self];
+	const struct list_row *r = listwin_selected(&cp->list.win);
+
+	if (r == NULL) {
+		app_error(app, "no conversation selected");
+		return -1;
+	}
+	return chat_open(app, &cp->chat, r->id);
+}
+
+static int
+back(struct app *app, enum pane_id self)
+{
+	struct conv_pane *cp = app->pane_data[self];
+
+	if (cp->chat.open) {
+		chat_close(app, &cp->chat);
+		/* Keep the list on the conversation just read. */
+		listwin_reload(&cp->list.win);
+		return 0;
+	}
+	if (cp->queue.search[0] != '\0') {
+		cp->queue.search[0] = '\0';
+		cp->queue.found = -1;
+		app_message(app, "search cleared");
+		return conv_requery(app);
+	}
+	if (cp->list.ntags > 0) {
+		vlist_tags_clear(&cp->list);
+		app_message(app, "tags cleared");
+	}
+	return 0;
+}
+
+static int
+thread_scroll(struct app *app, enum pane_id self, enum chat_move how,
+    long long delta)
+{
+	struct conv_pane *cp = app->pane_data[self];
+
+	if (!cp->chat.open)
+		return 0;
+	chat_scroll(&cp->chat, how, delta);
+	if ((how == CHAT_TOP || delta < 0) && cp->chat.top == 0)
+		chat_want_older(app, &cp->chat);
+	return 0;
+}
+
+int
+conv_targets(struct app *app, int64_t **ids)
+{
+	struct conv_pane *cp = conv_pane(app);
+	const struct list_row *r;
+
+	*ids = NULL;
+	if (cp->chat.open) {
+		*ids = xcalloc(1, sizeof **ids);
+		(*ids)[0] = cp->chat.id;
+		return 1;
+	}
+	if (cp->list.ntags > 0) {
+		*ids = xreallocarray(NULL, (size_t)cp->list.ntags,
+		    sizeof **ids);
+		memcpy(*ids, cp->list.tags, (size_t)cp->list.ntags *
+		    sizeof **ids);
+		return cp->list.ntags;
+	}
+	if ((r = listwin_selected(&cp->list.win)) == NULL) {
+		app_error(app, "no conversation selected");
+		return 0;
+	}
+	*ids = xcalloc(1, sizeof **ids);
+	(*ids)[0] = r->id;
+	return 1;
+}
+
+void
+conv_untag_all(struct app *app)
+{
+	struct conv_pane *cp = conv_pane(app);
+
+	if (!cp->chat.open)
+		vlist_tags_clear(&cp->list);
 }
 
 const struct pane_ops pane_conversations = {
 	.name = "conversations",
 	.title = "Conversations",
 	.init = init,
-	.free = list_pane_free,
-	.draw = list_pane_draw,
-	.focus = list_pane_focus,
-	.reload = list_pane_reload,
+	.free = pane_free,
+	.draw = draw,
+	.focus = focus,
+	.reload = reload,
+	.open = open,
+	.back = back,
+	.scroll_by = thread_scroll,
 };

@@ -1,11 +1,14 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "draw.h"
 #include "theme.h"
+#include "util.h"
 #include "vlist.h"
 
 #define GAP	1	/* columns between cells */
 #define MARK_W	2	/* the pending mark and its gap */
+#define TAG_W	1	/* the tag mark, before it */
 
 int
 vlist_init(struct vlist *vl, sqlite3 *db, const struct list_source *src,
@@ -24,6 +27,63 @@ void
 vlist_free(struct vlist *vl)
 {
 	listwin_free(&vl->win);
+	vlist_tags_clear(vl);
+}
+
+/* The index where id is or would go in the sorted tags. */
+static int
+tag_slot(const struct vlist *vl, int64_t id)
+{
+	int lo = 0, hi = vl->ntags;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (vl->tags[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool
+vlist_tagged(const struct vlist *vl, int64_t id)
+{
+	int i = tag_slot(vl, id);
+
+	return i < vl->ntags && vl->tags[i] == id;
+}
+
+bool
+vlist_tag_toggle(struct vlist *vl, int64_t id)
+{
+	int i = tag_slot(vl, id);
+
+	if (i < vl->ntags && vl->tags[i] == id) {
+		memmove(&vl->tags[i], &vl->tags[i + 1],
+		    (size_t)(vl->ntags - i - 1) * sizeof *vl->tags);
+		vl->ntags--;
+		return false;
+	}
+	if (vl->ntags == vl->tagsize) {
+		vl->tagsize = vl->tagsize != 0 ? vl->tagsize * 2 : 16;
+		vl->tags = xreallocarray(vl->tags, (size_t)vl->tagsize,
+		    sizeof *vl->tags);
+	}
+	memmove(&vl->tags[i + 1], &vl->tags[i],
+	    (size_t)(vl->ntags - i) * sizeof *vl->tags);
+	vl->tags[i] = id;
+	vl->ntags++;
+	return true;
+}
+
+void
+vlist_tags_clear(struct vlist *vl)
+{
+	free(vl->tags);
+	vl->tags = NULL;
+	vl->ntags = vl->tagsize = 0;
 }
 
 void
@@ -125,11 +185,18 @@ row_pending(const struct vlist *vl, const struct list_row *row)
 	return s[0] != '\0' && strcmp(s, "0") != 0;
 }
 
-/* The one place the pending mark is drawn, for every list. */
+/* The one place the tag and pending marks are drawn, for every list. */
 static void
 draw_mark(struct vlist *vl, const struct list_row *row, int y, int x,
     int mw, attr_t base, bool selected)
 {
+	if (vl->taggable && mw > 0) {
+		if (vlist_tagged(vl, row->id))
+			draw_cell(y, x, TAG_MARK, TAG_W, 0, selected ? base :
+			    theme_attr(ROLE_WARN) | A_BOLD);
+		x += TAG_W;
+		mw -= TAG_W;
+	}
 	if (mw > 0 && row_pending(vl, row))
 		draw_cell(y, x, PENDING_MARK, mw, 0, selected ? base :
 		    theme_attr(ROLE_PENDING) | (base & A_BOLD));
@@ -174,6 +241,9 @@ vlist_draw(struct vlist *vl, int y, int x, int h, int w, bool focused,
 	/* The mark's column is kept even when no row is pending, so the
 	 * columns do not jump when one becomes so. */
 	int mw = vl->pending_cell >= 0 && w > 20 ? MARK_W : 0;
+
+	if (vl->taggable && w > 20)
+		mw += TAG_W;
 
 	if (h < 2 || w < 1)
 		return;

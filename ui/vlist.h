@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "listwin.h"
@@ -17,6 +18,8 @@ struct vcolumn;
  * mkt always runs with a UTF-8 locale (text_init_locale), as the rest
  * of its frame (│, …) already assumes. */
 #define PENDING_MARK	"↻"
+/* Drawn before a tagged row, as in mutt. */
+#define TAG_MARK	"*"
 
 /* Renders one cell into buf and may set *role (enum role) for it. */
 typedef const char *(*vcolumn_format)(const struct list_row *row,
@@ -47,6 +50,11 @@ struct vlist {
 	 * narrow leading column shows PENDING_MARK on those rows. */
 	int			 pending_cell;
 	bool			 loaded;	/* window read at least once */
+	/* Tagged row ids, sorted; actions that take tags act on all of
+	 * them.  Only lists with taggable set draw the tag column. */
+	bool			 taggable;
+	int64_t			*tags;
+	int			 ntags, tagsize;
 };
 
 int	vlist_init(struct vlist *vl, sqlite3 *db, const struct list_source *src,
@@ -57,6 +65,12 @@ void	vlist_free(struct vlist *vl);
  * the window to fit first, so a terminal resize needs nothing else. */
 void	vlist_draw(struct vlist *vl, int y, int x, int h, int w, bool focused,
 	    time_t now);
+
+/* Tags: whether a row is tagged, toggling one (returns its new state),
+ * and untagging all. */
+bool	vlist_tagged(const struct vlist *vl, int64_t id);
+bool	vlist_tag_toggle(struct vlist *vl, int64_t id);
+void	vlist_tags_clear(struct vlist *vl);
 
 /* Moves the grid's column cursor, clamped to the columns. */
 void	vlist_column(struct vlist *vl, int delta);

@@ -90,7 +90,7 @@ struct route {
  * a new domain adds its table there. */
 extern const struct route auth_routes[], feed_routes[], order_routes[],
     conversation_routes[], kb_routes[], invoice_routes[], report_routes[],
-    notification_routes[];
+    notification_routes[], canned_routes[];
 
 /* invoices.c: marks sent invoices past due as overdue and recomputes
  * block states every MKTD_OVERDUE_INTERVAL seconds (default 60), as
@@ -98,6 +98,13 @@ extern const struct route auth_routes[], feed_routes[], order_routes[],
  * thread, so call it before the database closes. */
 int		 invoice_timer_start(struct server *srv);
 void		 invoice_timer_stop(void);
+
+/* conversations.c: wakes snoozed conversations whose snoozed_until has
+ * passed (status open, a "Snooze ended" system message, the feed).  The
+ * caller holds srv->lock inside a transaction.  The number woken, or -1.
+ * The same timer runs it every MKTD_SNOOZE_INTERVAL seconds (default 30)
+ * and once at start. */
+int		 conversation_snooze_sweep(struct server *srv, int64_t now);
 
 /* Sets an error body and returns status: api_error(resp, 422,
  * "offer_exists", "you already made an offer on this order", NULL). */
@@ -195,8 +202,8 @@ int		 notify(struct server *srv, int64_t user_id, const char *kind,
  * NULL when the row does not exist or is out of the viewer's scope, which
  * the handler answers with 404.  type is a feed type: "company", "user",
  * "channel", "contact", "order", "offer", "contact_purchase", "review",
- * "conversation", "message", "kb_table", "kb_row", "project", "invoice",
- * "payment", "notification", "commission_terms".
+ * "conversation", "message", "canned_response", "kb_table", "kb_row",
+ * "project", "invoice", "payment", "notification", "commission_terms".
  *
  * Rules for handlers that change rows: record every changed row with
  * feed_record(), including the parent whose embedded children changed

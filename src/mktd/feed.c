@@ -72,6 +72,9 @@ static const struct ftype {
 	{ "message", "messages", "id", "(SELECT v.company_id FROM "
 	  "conversations v WHERE v.id = x.conversation_id)", "NULL", "NULL",
 	  NULL, NULL, NULL },
+	/* Whoever sees a company's conversations sees its canned replies. */
+	{ "canned_response", "canned_responses", "id", "x.company_id", "NULL",
+	  "NULL", NULL, NULL, NULL },
 	{ "kb_table", "kb_tables", "id", "x.company_id", "NULL", "NULL",
 	  NULL, embed_columns, NULL },
 	{ "kb_row", "kb_rows", "id", "(SELECT t.company_id FROM kb_tables t "

@@ -40,6 +40,7 @@ static const struct route *const route_tables[] = {
 	notification_routes,
 	order_routes,
 	conversation_routes,
+	canned_routes,
 	kb_routes,
 	invoice_routes,
 	report_routes,

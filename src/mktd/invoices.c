@@ -57,7 +57,8 @@
  *   - Timer: invoice_timer_start() runs the same routine every 60 s
  *     (MKTD_OVERDUE_INTERVAL seconds when set) in its own transaction
  *     under srv->lock; invoice_timer_stop() wakes and joins it (joined
- *     rather than detached, so it never touches a closed database). */
+ *     rather than detached, so it never touches a closed database).  The
+ *     same thread wakes snoozed conversations (see the timer below). */
 
 #include <stdint.h>
 #include <stdio.h>
@@ -1350,17 +1351,48 @@ invoice_mark_overdue(struct server *srv, struct request *req,
 
 /* ---- the timer ---------------------------------------------------------- */
 
+/* One thread runs the server's periodic jobs, each in its own
+ * transaction under srv->lock: marking invoices overdue, and waking
+ * snoozed conversations (conversations.c).  The snooze sweep also runs
+ * once at start, so a server that was down wakes what fell due
+ * meanwhile, and its interval is short: a snooze that ended shows as
+ * open in the client at once, and the server must agree soon after. */
+struct timer_job {
+	const char	*env;		/* interval override, seconds */
+	int		 interval;	/* default, seconds */
+	int		 at_start;
+	int		 (*run)(struct server *, int64_t);
+	struct timespec	 next;		/* CLOCK_MONOTONIC */
+};
+
+static int
+overdue_job(struct server *srv, int64_t now)
+{
+	return invoice_overdue_run(srv, now, NULL);
+}
+
+static int
+snooze_job(struct server *srv, int64_t now)
+{
+	return conversation_snooze_sweep(srv, now) < 0 ? -1 : 0;
+}
+
+static struct timer_job jobs[] = {
+	{ "MKTD_OVERDUE_INTERVAL", 60, 0, overdue_job, { 0, 0 } },
+	{ "MKTD_SNOOZE_INTERVAL", 30, 1, snooze_job, { 0, 0 } },
+};
+#define NJOBS	((int)(sizeof jobs / sizeof jobs[0]))
+
 static struct {
 	pthread_t	 thread;
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
 	int		 running, stop;
-	int		 interval;
 	struct server	*srv;
 } timer = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 static void
-timer_tick(struct server *srv)
+timer_tick(struct server *srv, struct timer_job *job)
 {
 	int64_t seq0;
 
@@ -1372,7 +1404,7 @@ timer_tick(struct server *srv)
 	seq0 = srv->last_seq;
 	if (sqlite3_exec(srv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
 	    SQLITE_OK) {
-		if (invoice_overdue_run(srv, (int64_t)time(NULL), NULL) == 0 &&
+		if (job->run(srv, (int64_t)time(NULL)) == 0 &&
 		    sqlite3_exec(srv->db, "COMMIT", NULL, NULL, NULL) ==
 		    SQLITE_OK) {
 			if (srv->last_seq != seq0)
@@ -1385,44 +1417,84 @@ timer_tick(struct server *srv)
 	pthread_mutex_unlock(&srv->lock);
 }
 
+static int
+due(const struct timespec *now, const struct timespec *at)
+{
+	return now->tv_sec > at->tv_sec || (now->tv_sec == at->tv_sec &&
+	    now->tv_nsec >= at->tv_nsec);
+}
+
+/* Sleeps until the earliest job is due (timer.cv runs on the realtime
+ * clock, the job times on the monotonic one: the wait is the difference),
+ * then runs every job that is due. */
 static void *
 timer_main(void *arg)
 {
 	struct server *srv = arg;
-	struct timespec ts;
+	struct timespec mono, ts;
 
 	pthread_mutex_lock(&timer.mu);
 	while (!timer.stop && !srv->stopping) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += timer.interval;
-		while (!timer.stop && pthread_cond_timedwait(&timer.cv,
-		    &timer.mu, &ts) == 0)
-			;
+		const struct timespec *first = &jobs[0].next;
+		long long ns;
+
+		for (int i = 1; i < NJOBS; i++)
+			if (!due(&jobs[i].next, first))
+				first = &jobs[i].next;
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		ns = (long long)(first->tv_sec - mono.tv_sec) * 1000000000LL +
+		    (first->tv_nsec - mono.tv_nsec);
+		if (ns > 0) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += (time_t)(ns / 1000000000LL);
+			ts.tv_nsec += (long)(ns % 1000000000LL);
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			while (!timer.stop && pthread_cond_timedwait(&timer.cv,
+			    &timer.mu, &ts) == 0)
+				;
+		}
 		if (timer.stop || srv->stopping)
 			break;
 		pthread_mutex_unlock(&timer.mu);
-		timer_tick(srv);
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		for (int i = 0; i < NJOBS; i++)
+			if (due(&mono, &jobs[i].next)) {
+				timer_tick(srv, &jobs[i]);
+				clock_gettime(CLOCK_MONOTONIC, &jobs[i].next);
+				jobs[i].next.tv_sec += jobs[i].interval;
+			}
 		pthread_mutex_lock(&timer.mu);
 	}
 	pthread_mutex_unlock(&timer.mu);
 	return NULL;
 }
 
-/* Starts the overdue timer: every MKTD_OVERDUE_INTERVAL seconds (1..86400,
- * default 60).  0 on success. */
+/* Starts the timer: invoices every MKTD_OVERDUE_INTERVAL seconds, snoozes
+ * every MKTD_SNOOZE_INTERVAL seconds (each 1..86400, default 60 and 30)
+ * and once now.  0 on success. */
 int
 invoice_timer_start(struct server *srv)
 {
-	const char *s = getenv("MKTD_OVERDUE_INTERVAL");
-	long v = 60;
-	char *end;
+	struct timespec now;
 
-	if (s != NULL && *s != '\0') {
-		v = strtol(s, &end, 10);
-		if (*end != '\0' || v < 1 || v > 86400)
-			v = 60;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (int i = 0; i < NJOBS; i++) {
+		const char *s = getenv(jobs[i].env);
+		char *end;
+		long v;
+
+		if (s != NULL && *s != '\0') {
+			v = strtol(s, &end, 10);
+			if (*end == '\0' && v >= 1 && v <= 86400)
+				jobs[i].interval = (int)v;
+		}
+		jobs[i].next = now;
+		if (!jobs[i].at_start)
+			jobs[i].next.tv_sec += jobs[i].interval;
 	}
-	timer.interval = (int)v;
 	timer.srv = srv;
 	timer.stop = 0;
 	if (pthread_create(&timer.thread, NULL, timer_main, srv) != 0)

@@ -38,7 +38,10 @@ usage(FILE *f)
 	    "or SIGINT stops it; the exit status is then 0.\n"
 	    "\n"
 	    "Environment: MKTD_ACCESS_TTL sets the access-token lifetime in\n"
-	    "seconds (default 1800); the tests use it to see tokens expire.\n",
+	    "seconds (default 1800); the tests use it to see tokens expire.\n"
+	    "MKTD_OVERDUE_INTERVAL and MKTD_SNOOZE_INTERVAL set how often, in\n"
+	    "seconds, overdue invoices are marked (default 60) and snoozes\n"
+	    "that are over wake up (default 30).\n",
 	    DEFAULT_LISTEN);
 }
 

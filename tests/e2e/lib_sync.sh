@@ -12,8 +12,11 @@ MKTD_BIN=${MKTD_BIN:-./mktd}
 SERVER_DB="$E2E_TMP/server.db"
 CONF="$E2E_TMP/mkt.conf"
 
-# A conversation row: the pending mark column, priority, channel, company.
-CONV_ROW='^(↻ |  )(!!|! |· |  ) ?(WA|TG|IG|FB|EM|TT|OR) +COMP[0-9]{3}'
+# A conversation row: the tag column ("*" when tagged), the pending mark
+# column, priority, channel, company.
+CONV_ROW='^[* ](↻ |  )(!!|! |· |  ) ?(WA|TG|IG|FB|EM|TT|OR) +COMP[0-9]{3}'
+# The start of a row that shows the pending mark.
+PENDING_ROW='^[* ]↻ '
 
 # start_listening NAME ARGS...: runs a server in the background, sets
 # NAME_PID, and PORT from its "listening on" line.
@@ -134,21 +137,21 @@ run_command() { send ':'; type_text "$1"; send Enter; }
 
 # resolve_or_reopen [keys]: acts on the selected conversation so that its
 # status changes whatever it was, with :resolve (or :reopen), or with
-# their keys x and o; sets CONV_ID and WANT (the status expected).
+# their keys x and o; sets WANT (the status expected).  The status bar
+# does not name the conversation: feed_mark before, and
+# acted_conversation once the server has it, tell which one it was.
 resolve_or_reopen() {
-	CONV_ID= WANT=
+	WANT=
 	if [ "${1:-}" = keys ]; then send x; else run_command resolve; fi
-	wait_for 'queued: resolve conversation [0-9]+|resolved already' 5
+	wait_for 'queued: resolve( |$)|resolved already' 5
 	if status_line | grep -q 'resolved already'; then
 		if [ "${1:-}" = keys ]; then send o; else run_command reopen; fi
-		wait_for 'queued: reopen conversation [0-9]+' 5 || return 1
+		wait_for 'queued: reopen( |$)' 5 || return 1
 		WANT=open
 	else
+		status_line | grep -Eq 'queued: resolve( |$)' || return 1
 		WANT=resolved
 	fi
-	CONV_ID=$(status_line |
-	    sed -n 's/.*queued: [a-z]* conversation \([0-9]*\).*/\1/p')
-	[ -n "$CONV_ID" ]
 }
 
 # server_has_status ID STATUS: the server's row says so.
@@ -157,4 +160,128 @@ server_has_status() {
 	http GET "$MKTD_PORT" "/api/v1/conversations/$1"
 	[ "$HTTP_STATUS" = 200 ] &&
 	    printf '%s' "$HTTP_BODY" | grep -q "\"status\":\"$2\""
+}
+
+# ---- reading the server's side -------------------------------------------
+# The change feed tells what an action did on the server, whichever row it
+# was: mark its end before acting, read what came after.  The JSON is read
+# with sed: each entry starts with {"seq": and strings in it are escaped,
+# so a body can never fake a field.
+
+# feed_mark [USER]: logs in (default manager@demo.mkt) and sets FEED_AT to
+# the end of the change feed as that user sees it.
+feed_mark() {
+	local since=0 i=0
+	api_login "$MKTD_PORT" "${1:-manager@demo.mkt}" || return 1
+	while [ $i -lt 50 ]; do
+		http GET "$MKTD_PORT" "/api/v1/changes?since=$since&limit=5000"
+		[ "$HTTP_STATUS" = 200 ] || return 1
+		since=$(printf '%s' "$HTTP_BODY" |
+		    sed -n 's/.*"next":\([0-9]*\).*/\1/p')
+		[ -n "$since" ] || return 1
+		printf '%s' "$HTTP_BODY" | grep -q '"more":true' || break
+		i=$((i + 1))
+	done
+	FEED_AT=$since
+}
+
+# feed_since [USER]: the feed's entries after FEED_AT, one a line.
+feed_since() {
+	api_login "$MKTD_PORT" "${1:-manager@demo.mkt}" || return 1
+	http GET "$MKTD_PORT" "/api/v1/changes?since=$FEED_AT&limit=5000"
+	[ "$HTTP_STATUS" = 200 ] || return 1
+	printf '%s' "$HTTP_BODY" | sed 's/{"seq":/\n&/g' | grep '^{"seq":'
+}
+
+# changed_conversations STATUS: the ids of the conversations that changed
+# after FEED_AT and now have STATUS, one a line.
+changed_conversations() {
+	feed_since | grep '^{"seq":[0-9]*,"type":"conversation",' |
+	    grep "\"status\":\"$1\"" |
+	    sed 's/^{"seq":[0-9]*,"type":"conversation","id":\([0-9]*\),.*/\1/' |
+	    sort -un
+}
+
+# acted_conversation STATUS: sets CONV_ID to the conversation that changed
+# after FEED_AT and now has STATUS; fails unless there is exactly one.
+acted_conversation() {
+	local ids
+	CONV_ID=
+	ids=$(changed_conversations "$1")
+	[ "$(printf '%s\n' "$ids" | grep -c .)" = 1 ] || return 1
+	CONV_ID=$ids
+}
+
+# new_messages: the messages stored after FEED_AT, one a line.
+new_messages() {
+	feed_since | grep '^{"seq":[0-9]*,"type":"message",'
+}
+
+# json_field NAME: the value of "NAME" in the JSON object on stdin, as
+# written (a number, null, or a string with its quotes).
+json_field() {
+	sed -n "s/^{\\(.*[,{]\\)\\{0,1\\}\"$1\":\\(\"\\([^\"\\\\]\\|\\\\.\\)*\"\\|[^,}]*\\).*/\\2/p" | head -1
+}
+
+# conversation_json ID: the server's row for the conversation (as the
+# manager sees it) in CONV_JSON.
+conversation_json() {
+	CONV_JSON=
+	api_login "$MKTD_PORT" manager@demo.mkt || return 1
+	http GET "$MKTD_PORT" "/api/v1/conversations/$1"
+	[ "$HTTP_STATUS" = 200 ] || return 1
+	CONV_JSON=$HTTP_BODY
+}
+
+# conversation_messages ID: its newest messages, one a line.
+conversation_messages() {
+	api_login "$MKTD_PORT" manager@demo.mkt || return 1
+	http GET "$MKTD_PORT" "/api/v1/conversations/$1/messages?limit=50"
+	[ "$HTTP_STATUS" = 200 ] || return 1
+	printf '%s' "$HTTP_BODY" | sed 's/{"id":/\n&/g' | grep '^{"id":'
+}
+
+# user_id EMAIL: the server's id of the user (password "demo").
+user_id() {
+	api_login "$MKTD_PORT" "$1" || return 1
+	http GET "$MKTD_PORT" /api/v1/auth/me
+	printf '%s' "$HTTP_BODY" | sed -n 's/^{"id":\([0-9]*\),.*/\1/p'
+}
+
+# channel_on PLATFORM: the id of the first channel on that platform the
+# manager sees (from the feed, read from the start).
+channel_on() {
+	local since=0 i=0 id
+	api_login "$MKTD_PORT" manager@demo.mkt || return 1
+	while [ $i -lt 50 ]; do
+		http GET "$MKTD_PORT" "/api/v1/changes?since=$since&limit=5000"
+		[ "$HTTP_STATUS" = 200 ] || return 1
+		id=$(printf '%s' "$HTTP_BODY" | sed 's/{"seq":/\n&/g' |
+		    grep '^{"seq":[0-9]*,"type":"channel",' |
+		    grep "\"platform\":\"$1\"" | head -1 |
+		    sed 's/^{"seq":[0-9]*,"type":"channel","id":\([0-9]*\),.*/\1/')
+		[ -n "$id" ] && { echo "$id"; return 0; }
+		printf '%s' "$HTTP_BODY" | grep -q '"more":true' || return 1
+		since=$(printf '%s' "$HTTP_BODY" |
+		    sed -n 's/.*"next":\([0-9]*\).*/\1/p')
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# inbound CHANNEL JSON: a customer writes, as the channel's connector (an
+# admin) posts it; sets HTTP_STATUS and HTTP_BODY (the new message).
+inbound() {
+	api_login "$MKTD_PORT" admin@demo.mkt || return 1
+	http POST "$MKTD_PORT" "/api/v1/channels/$1/inbound" "$2"
+}
+
+# wait_until SECONDS COMMAND...: retries the command every 200 ms.
+wait_until() {
+	local limit=$1 i=0; shift
+	while [ $i -lt $((limit * 5)) ]; do
+		"$@" && return 0
+		sleep 0.2; i=$((i + 1))
+	done
+	return 1
 }

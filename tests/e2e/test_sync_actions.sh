@@ -22,29 +22,38 @@ check "the conversations list fills" "$CONV_ROW" 15
 
 # ---- an action, pending until the server acknowledges it ----------------
 # The server is frozen, so the action stays pending as long as we look.
+feed_mark || exit 1
 mktd_freeze
 if resolve_or_reopen; then
 	ok ":resolve (or :reopen) queues a change to the selected conversation"
 else
 	not_ok ":resolve (or :reopen) queues a change to the selected conversation"
 fi
-check "the conversation shows the pending mark at once" '^↻ ' 2
+check "the conversation shows the pending mark at once" "$PENDING_ROW" 2
 send C-l
 check "the status bar counts it as pending" '│ 1 pending' 2
 mktd_thaw
-check_gone "the mark goes once the server has acknowledged it" '^↻ ' 15
+check_gone "the mark goes once the server has acknowledged it" "$PENDING_ROW" 15
 check "the pending count returns to 0" '│ 0 pending' 10
+expect "one conversation, and only one, became $WANT on the server" \
+    acted_conversation "$WANT"
 expect "the server has the conversation $WANT" \
     server_has_status "$CONV_ID" "$WANT"
 
 # ---- a reply written in $EDITOR ---------------------------------------
-send r
-check "r without text runs \$EDITOR and queues what it wrote" \
-    "queued: reply in conversation $CONV_ID" 5
+# E opens the thread's composer and runs $EDITOR in it; what the editor
+# wrote comes back into the composer, to be read over and sent with Enter.
+send E
+check "E runs \$EDITOR and puts what it wrote in the composer" \
+    '^Written in the editor, line 1 *(│|$)' 5
 check "the screen comes back whole after the editor" \
     '1 Conversations +2 Orders' 2
+check "the composer is open on the thread" '── Reply to .* on [a-z_]+ ─' 2
+send Enter
+check "Enter queues it" "queued: reply in conversation $CONV_ID" 5
+send q
 check "the list shows the reply as the last message" \
-    "$CONV_ROW"' .* Written in the editor, line 1' 2
+    "$CONV_ROW"' .* Written in the editor, line' 2
 send C-l
 check "the reply reaches the server" '│ 0 pending' 10
 has_reply() {

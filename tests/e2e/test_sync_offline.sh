@@ -13,6 +13,7 @@ e2e_start 120 30 -- --config "$CONF"
 check "mkt logs in and goes online" 'manager@demo\.mkt │ online' 15
 check "the conversations list fills" "$CONV_ROW" 15
 
+feed_mark || exit 1
 port=$MKTD_PORT
 mktd_stop
 check "with the server gone the status bar says offline" \
@@ -26,7 +27,7 @@ fi
 send C-l
 check "it waits in the outbox, counted in the status bar" \
     'offline — 1 pending — last sync' 2
-check "the row shows the pending mark" '^↻ ' 2
+check "the row shows the pending mark" "$PENDING_ROW" 2
 check_absent "nothing is lost to sync problems" 'sync problem'
 
 mktd_start "$port" || exit 1
@@ -34,7 +35,9 @@ mktd_start "$port" || exit 1
 send '$'
 check "back online after \$ once the server is up again" \
     'online │ 0 pending' 15
-check_gone "the pending mark goes" '^↻ ' 5
+check_gone "the pending mark goes" "$PENDING_ROW" 5
+expect "one conversation, and only one, became $WANT on the server" \
+    acted_conversation "$WANT"
 expect "the server has the conversation $WANT" \
     server_has_status "$CONV_ID" "$WANT"
 

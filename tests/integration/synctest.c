@@ -18,7 +18,7 @@ static const char *const mirrored[] = {
 	"orders", "order_lines", "offers", "contact_purchases", "reviews",
 	"conversations", "conversation_labels", "messages", "kb_tables",
 	"kb_columns", "kb_rows", "projects", "invoices", "invoice_lines",
-	"payments", NULL
+	"payments", "canned_responses", NULL
 };
 
 static bool

@@ -3,7 +3,10 @@
  * snooze, assignment with its notification, labels, priority, handoff,
  * the payment reminder, marking read; who may do each (every action
  * against every role), idempotent retries, stale If-Match, and the change
- * feed after a reply.
+ * feed after a reply.  Then the channel connector's side: inbound
+ * messages (new customers and conversations, notifications, waking a
+ * snooze, handoff requests, a 200 KB hostile body, validation, who may
+ * post), delivery receipts, and the snooze timer.
  *
  * One mktd --demo serves the whole file.  Conversations are found by
  * reading its database read-only; each test takes conversations no other
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -188,6 +192,8 @@ group_setup(void **state)
 {
 	(void)state;
 	memset(&t, 0, sizeof t);
+	/* The snooze timer every second, so a test sees it work. */
+	setenv("MKTD_SNOOZE_INTERVAL", "1", 1);
 	if ((t.m = mktd_start(true)) == NULL)
 		return -1;
 	t.db = mktd_db(t.m);
@@ -1218,6 +1224,855 @@ test_stale_if_match(void **state)
 	    "WHERE conversation_id = ? AND label = 'stale'", 1, id), 0);
 }
 
+/* ---- inbound messages (the channel connector) ---------------------------- */
+
+/* A channel matching where (over ch = channels, co = companies, with ?1 =
+ * manager@ and ?2 = client@), the lowest id. */
+static int64_t
+channel_pick(const char *where)
+{
+	sqlite3_stmt *st;
+	char sql[512];
+	int64_t id = 0;
+
+	snprintf(sql, sizeof sql, "SELECT ch.id FROM channels ch JOIN "
+	    "companies co ON co.id = ch.company_id WHERE (%s) AND "
+	    "?1 IS NOT NULL AND ?2 IS NOT NULL ORDER BY ch.id LIMIT 1", where);
+	if (sqlite3_prepare_v2(t.db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(t.db));
+	sqlite3_bind_int64(st, 1, t.uid[MANAGER]);
+	sqlite3_bind_int64(st, 2, t.uid[CLIENT]);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (id == 0)
+		fail_msg("no channel where %s", where);
+	return id;
+}
+
+/* {"from":{"handle","name"},"body"} plus extra members of the top level
+ * (a JSON object's inside, such as "\"handoff\":true"), or NULL. */
+static char *
+inbound_body(const char *handle, const char *name, const char *text,
+    const char *extra)
+{
+	cJSON *o = cJSON_CreateObject(), *from;
+	char *s, *out;
+
+	from = cJSON_AddObjectToObject(o, "from");
+	cJSON_AddStringToObject(from, "handle", handle);
+	cJSON_AddStringToObject(from, "name", name);
+	cJSON_AddStringToObject(o, "body", text);
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (extra == NULL)
+		return s;
+	/* {…} + ,extra} */
+	out = malloc(strlen(s) + strlen(extra) + 2);
+	assert_non_null(out);
+	memcpy(out, s, strlen(s) - 1);
+	sprintf(out + strlen(s) - 1, ",%s}", extra);
+	cJSON_free(s);
+	return out;
+}
+
+static struct api_reply
+inbound_call(enum role r, int64_t channel, const char *body, const char *key)
+{
+	char path[96], ik[160];
+	const char *extra[2] = { NULL, NULL };
+
+	snprintf(path, sizeof path, "/api/v1/channels/%lld/inbound",
+	    (long long)channel);
+	if (key != NULL) {
+		snprintf(ik, sizeof ik, "Idempotency-Key: %s", key);
+		extra[0] = ik;
+	}
+	return api_call(t.m, t.tok[r], "POST", path, body, extra);
+}
+
+/* The customer writes: 201, and the conversation it went to (taken, so
+ * no other test picks it). */
+static int64_t
+customer_writes(int64_t channel, const char *handle, const char *name,
+    const char *text, const char *extra)
+{
+	char *body = inbound_body(handle, name, text, extra);
+	struct api_reply rep = inbound_call(ADMIN, channel, body, NULL);
+	int64_t conv;
+
+	free(body);
+	expect_status(rep, 201);
+	conv = (int64_t)json_num(rep.json, "conversation_id", 0);
+	assert_true(conv > 0);
+	api_reply_free(&rep);
+	if (!taken(conv)) {
+		assert_true(t.nused < (int)(sizeof t.used / sizeof t.used[0]));
+		t.used[t.nused++] = conv;
+	}
+	return conv;
+}
+
+static int64_t
+feed_head(void)
+{
+	return db_int(t.db, 0, "SELECT max(seq) FROM changes", 0);
+}
+
+/* Whether the admin's feed after since has an upsert of type id. */
+static int
+feed_has(int64_t since, const char *type, int64_t id)
+{
+	char path[128];
+	struct api_reply rep;
+	const cJSON *e;
+	int found = 0;
+
+	snprintf(path, sizeof path, "/api/v1/changes?since=%lld&limit=5000",
+	    (long long)since);
+	rep = api_call(t.m, t.tok[ADMIN], "GET", path, NULL, NULL);
+	expect_status(rep, 200);
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rep.json,
+	    "changes"))
+		if (strcmp(json_str(e, "type"), type) == 0 &&
+		    (int64_t)json_num(e, "id", 0) == id &&
+		    strcmp(json_str(e, "op"), "upsert") == 0)
+			found = 1;
+	api_reply_free(&rep);
+	return found;
+}
+
+static int64_t
+notes_of(int64_t conv, const char *kind)
+{
+	return db_int(t.db, -1, "SELECT count(*) FROM notifications WHERE "
+	    "ref_type = 'conversation' AND ref_id = ? AND kind = "
+	    "(CASE ? WHEN 1 THEN 'new_conversation' ELSE 'new_message' END)",
+	    2, conv, (int64_t)(strcmp(kind, "new_conversation") == 0));
+}
+
+static void
+test_inbound_new_customer_starts_a_conversation(void **state)
+{
+	int64_t ch = channel_pick(SHARED " AND ch.platform = 'whatsapp'");
+	int64_t since = feed_head(), start = (int64_t)time(NULL);
+	int64_t contacts = db_int(t.db, -1, "SELECT count(*) FROM contacts", 0);
+	int64_t conv, contact, mid, staff, v;
+	struct api_reply rep;
+	char *s;
+
+	(void)state;
+	rep = inbound_call(ADMIN, ch, "{\"from\":{\"handle\":\"+34 611 000 "
+	    "001\",\"name\":\"Ana Ruiz\",\"phone\":\"+34 611 000 001\","
+	    "\"email\":\"ana.ruiz@example.es\",\"language\":\"es\"},"
+	    "\"body\":\"Hola, ¿tenéis rosas rojas para mañana?\"}", NULL);
+	expect_status(rep, 201);
+	assert_string_equal(json_str(rep.json, "direction"), "in");
+	assert_string_equal(json_str(rep.json, "kind"), "text");
+	assert_string_equal(json_str(rep.json, "author_kind"), "contact");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(rep.json,
+	    "author_id")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(rep.json,
+	    "delivery")));
+	assert_string_equal(json_str(rep.json, "body"),
+	    "Hola, ¿tenéis rosas rojas para mañana?");
+	mid = (int64_t)json_num(rep.json, "id", 0);
+	conv = (int64_t)json_num(rep.json, "conversation_id", 0);
+	api_reply_free(&rep);
+	t.used[t.nused++] = conv;
+
+	/* the contact is new, made from "from" */
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM contacts", 0),
+	    contacts + 1);
+	contact = db_int(t.db, 0, "SELECT contact_id FROM conversations "
+	    "WHERE id = ?", 1, conv);
+	s = db_text(t.db, "SELECT name || '|' || handle || '|' || phone || "
+	    "'|' || email || '|' || language || '|' || lead_source FROM "
+	    "contacts WHERE id = ? AND company_id = (SELECT company_id FROM "
+	    "channels WHERE id = ?)", 2, contact, ch);
+	assert_non_null(s);
+	assert_string_equal(s, "Ana Ruiz|+34 611 000 001|+34 611 000 001|"
+	    "ana.ruiz@example.es|es|whatsapp");
+	free(s);
+
+	/* the conversation is new: open, the AI answering, nobody's */
+	rep = post(MANAGER, conv, NULL, NULL);
+	expect_status(rep, 200);
+	assert_string_equal(json_str(rep.json, "status"), "open");
+	assert_string_equal(json_str(rep.json, "handler"), "ai");
+	assert_string_equal(json_str(rep.json, "priority"), "none");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(rep.json,
+	    "assignee_id")));
+	assert_int_equal((int64_t)json_num(rep.json, "channel_id", 0), ch);
+	assert_int_equal((int64_t)json_num(rep.json, "unread_count", 0), 1);
+	assert_int_equal((int64_t)json_num(rep.json, "version", 0), 1);
+	assert_int_equal((int64_t)json_num(rep.json, "payment_reminder", -1),
+	    1);
+	assert_true((int64_t)json_num(rep.json, "waiting_since", 0) >= start);
+	assert_int_equal((int64_t)json_num(rep.json, "waiting_since", 0),
+	    (int64_t)json_num(rep.json, "last_activity_at", -1));
+	assert_string_equal(json_str(rep.json, "last_message_preview"),
+	    "Hola, ¿tenéis rosas rojas para mañana?");
+	api_reply_free(&rep);
+
+	/* the feed has all three rows */
+	assert_true(feed_has(since, "message", mid));
+	assert_true(feed_has(since, "conversation", conv));
+	assert_true(feed_has(since, "contact", contact));
+
+	/* everyone who may answer it is told; billing and performers not */
+	staff = db_int(t.db, -1, "SELECT count(*) FROM users WHERE role IN "
+	    "('admin', 'support')", 0);
+	assert_int_equal(notes_of(conv, "new_conversation"), staff + 2);
+	for (int r = 0; r < NROLES; r++)
+		assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM "
+		    "notifications WHERE user_id = ? AND ref_id = ? AND "
+		    "kind = 'new_conversation'", 2, t.uid[r], conv),
+		    r == BILLING || r == PERFORMER ? 0 : 1);
+	s = db_text(t.db, "SELECT title FROM notifications WHERE user_id = ? "
+	    "AND ref_id = ? AND kind = 'new_conversation'", 2, t.uid[CLIENT],
+	    conv);
+	assert_string_equal(s, "Ana Ruiz (whatsapp): Hola, ¿tenéis rosas "
+	    "rojas para mañana?");
+	free(s);
+	/* the manager reads theirs through the feed */
+	rep = api_call(t.m, t.tok[MANAGER], "GET", "/api/v1/changes?since=0"
+	    "&limit=5000", NULL, NULL);
+	expect_status(rep, 200);
+	{
+		const cJSON *e;
+		int seen = 0;
+
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(
+		    rep.json, "changes"))
+			if (strcmp(json_str(e, "type"), "notification") == 0 &&
+			    json_str(e, "data.kind") != NULL &&
+			    strcmp(json_str(e, "data.kind"),
+			    "new_conversation") == 0 &&
+			    (int64_t)json_num(e, "data.ref_id", 0) == conv)
+				seen++;
+		assert_int_equal(seen, 1);
+	}
+	api_reply_free(&rep);
+
+	/* the same customer again: the same conversation and contact, one
+	 * more unread, the wait still from the first message, nobody told
+	 * again (nobody has it yet) */
+	v = conv_version(conv);
+	assert_int_equal(customer_writes(ch, "+34 611 000 001", "Ana R.",
+	    "¿Y a domicilio?", NULL), conv);
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM contacts", 0),
+	    contacts + 1);
+	s = db_text(t.db, "SELECT name FROM contacts WHERE id = ?", 1, contact);
+	assert_string_equal(s, "Ana Ruiz");
+	free(s);
+	rep = post(ADMIN, conv, NULL, NULL);
+	expect_status(rep, 200);
+	assert_int_equal((int64_t)json_num(rep.json, "unread_count", 0), 2);
+	assert_int_equal((int64_t)json_num(rep.json, "version", 0), v + 1);
+	assert_true((int64_t)json_num(rep.json, "waiting_since", 0) >= start);
+	assert_true((int64_t)json_num(rep.json, "waiting_since", 0) <=
+	    (int64_t)json_num(rep.json, "last_activity_at", 0));
+	assert_string_equal(json_str(rep.json, "last_message_preview"),
+	    "¿Y a domicilio?");
+	api_reply_free(&rep);
+	assert_int_equal(notes_of(conv, "new_conversation"), staff + 2);
+	assert_int_equal(notes_of(conv, "new_message"), 0);
+
+	/* a reply ends the wait; the customer's next message starts one */
+	rep = send_message(SUPPORT, conv, "text", "Sí, entregamos en toda la "
+	    "ciudad.");
+	expect_status(rep, 201);
+	api_reply_free(&rep);
+	assert_int_equal(db_int(t.db, 0, "SELECT waiting_since IS NULL FROM "
+	    "conversations WHERE id = ?", 1, conv), 1);
+	customer_writes(ch, "+34 611 000 001", "Ana Ruiz", "¡Genial!", NULL);
+	assert_int_equal(db_int(t.db, 0, "SELECT waiting_since = "
+	    "last_activity_at AND unread_count = 1 FROM conversations "
+	    "WHERE id = ?", 1, conv), 1);
+}
+
+static void
+test_inbound_notifies_the_assignee(void **state)
+{
+	int64_t ch = channel_pick(SHARED " AND ch.platform = 'instagram'");
+	int64_t conv, staff;
+	char body[64], *title;
+	struct api_reply rep;
+
+	(void)state;
+	conv = customer_writes(ch, "@lucia.flores", "Lucía Flores",
+	    "Buenas", NULL);
+	staff = notes_of(conv, "new_conversation");
+	snprintf(body, sizeof body, "{\"user_id\":%lld}",
+	    (long long)t.uid[SUPPORT]);
+	rep = post(MANAGER, conv, "assign", body);
+	expect_status(rep, 200);
+	api_reply_free(&rep);
+
+	/* over 60 characters on two lines: the title has the first 60 on one */
+	customer_writes(ch, "@lucia.flores", "Lucía Flores", "Quería "
+	    "encargar un ramo\n\nde 24 rosas para el sábado, ¿cuánto cuesta "
+	    "en total?", NULL);
+	assert_int_equal(notes_of(conv, "new_message"), 1);
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM notifications "
+	    "WHERE user_id = ? AND ref_id = ? AND kind = 'new_message'", 2,
+	    t.uid[SUPPORT], conv), 1);
+	title = db_text(t.db, "SELECT title FROM notifications WHERE "
+	    "user_id = ? AND ref_id = ? AND kind = 'new_message'", 2,
+	    t.uid[SUPPORT], conv);
+	/* the 60th character is a space, which a line does not end with */
+	assert_string_equal(title, "Lucía Flores (instagram): Quería encargar "
+	    "un ramo de 24 rosas para el sábado, ¿cuánto");
+	free(title);
+	/* the others were told of the new conversation, not of this */
+	assert_int_equal(notes_of(conv, "new_conversation"), staff);
+}
+
+static void
+test_inbound_wakes_a_snooze(void **state)
+{
+	int64_t ch = channel_pick(SHARED " AND ch.platform = 'whatsapp'");
+	int64_t conv, mid, ev, v, until = (int64_t)time(NULL) + 86400;
+	char body[96], *event;
+	struct api_reply rep;
+
+	(void)state;
+	conv = customer_writes(ch, "+34 611 000 003", "Pablo Gil",
+	    "Necesito factura", NULL);
+	snprintf(body, sizeof body, "{\"status\":\"snoozed\","
+	    "\"snoozed_until\":%lld}", (long long)until);
+	rep = post(SUPPORT, conv, "status", body);
+	expect_conv_status(&rep, "snoozed", until, "snooze");
+	api_reply_free(&rep);
+	v = conv_version(conv);
+
+	customer_writes(ch, "+34 611 000 003", "Pablo Gil", "¿Hola?", NULL);
+	rep = post(SUPPORT, conv, NULL, NULL);
+	expect_conv_status(&rep, "open", 0, "woken by the customer");
+	assert_int_equal((int64_t)json_num(rep.json, "version", 0), v + 1);
+	api_reply_free(&rep);
+	mid = db_int(t.db, 0, "SELECT max(id) FROM messages WHERE "
+	    "conversation_id = ? AND kind = 'text'", 1, conv);
+	ev = last_system_event(conv, &event);
+	assert_string_equal(event, "Snooze ended: the customer wrote");
+	free(event);
+	/* the event follows the message that caused it */
+	assert_true(ev > mid);
+}
+
+static void
+test_inbound_after_resolve_starts_a_new_conversation(void **state)
+{
+	int64_t ch = channel_pick(SHARED " AND ch.platform = 'whatsapp'");
+	int64_t first, second, staff;
+	struct api_reply rep;
+
+	(void)state;
+	first = customer_writes(ch, "+34 611 000 004", "Marta Vidal",
+	    "Quiero cancelar", NULL);
+	staff = notes_of(first, "new_conversation");
+	rep = post(MANAGER, first, "payment-reminder", "{\"enabled\":false}");
+	expect_status(rep, 200);
+	api_reply_free(&rep);
+	rep = post(MANAGER, first, "status", "{\"status\":\"resolved\"}");
+	expect_status(rep, 200);
+	api_reply_free(&rep);
+
+	second = customer_writes(ch, "+34 611 000 004", "Marta Vidal",
+	    "Otra cosa", NULL);
+	assert_true(second != first);
+	/* the resolved one stays as it was */
+	rep = post(MANAGER, first, NULL, NULL);
+	expect_conv_status(&rep, "resolved", 0, "the old one");
+	assert_int_equal((int64_t)json_num(rep.json, "unread_count", -1), 1);
+	api_reply_free(&rep);
+	rep = post(MANAGER, second, NULL, NULL);
+	expect_conv_status(&rep, "open", 0, "the new one");
+	assert_int_equal((int64_t)json_num(rep.json, "unread_count", -1), 1);
+	/* one customer, and their preference follows them */
+	assert_int_equal((int64_t)json_num(rep.json, "contact_id", 0),
+	    db_int(t.db, 0, "SELECT contact_id FROM conversations WHERE "
+	    "id = ?", 1, first));
+	assert_int_equal((int64_t)json_num(rep.json, "payment_reminder", -1),
+	    0);
+	api_reply_free(&rep);
+	assert_int_equal(notes_of(second, "new_conversation"), staff);
+}
+
+static void
+test_inbound_handoff_request(void **state)
+{
+	int64_t ch = channel_pick(SHARED " AND ch.platform = 'telegram'");
+	int64_t conv, events;
+	char *event;
+	struct api_reply rep;
+
+	(void)state;
+	conv = customer_writes(ch, "@ivan_petrov", "Иван Петров",
+	    "Позовите человека", "\"handoff\":true");
+	rep = post(SUPPORT, conv, NULL, NULL);
+	expect_status(rep, 200);
+	assert_int_equal((int64_t)json_num(rep.json, "handoff_requested", -1),
+	    1);
+	assert_string_equal(json_str(rep.json, "handler"), "ai");
+	api_reply_free(&rep);
+	last_system_event(conv, &event);
+	assert_string_equal(event, "Иван Петров asked for a person");
+	free(event);
+	events = db_int(t.db, -1, "SELECT count(*) FROM messages WHERE "
+	    "conversation_id = ? AND kind = 'system'", 1, conv);
+
+	/* asked again: still one request, no second event; false is not a
+	 * withdrawal either */
+	customer_writes(ch, "@ivan_petrov", "Иван Петров", "Ну?",
+	    "\"handoff\":true");
+	customer_writes(ch, "@ivan_petrov", "Иван Петров", "Алло",
+	    "\"handoff\":false");
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM messages WHERE "
+	    "conversation_id = ? AND kind = 'system'", 1, conv), events);
+	assert_int_equal(db_int(t.db, -1, "SELECT handoff_requested FROM "
+	    "conversations WHERE id = ?", 1, conv), 1);
+
+	/* a person takes it: the request is met */
+	rep = post(SUPPORT, conv, "handoff", "{\"to\":\"human\"}");
+	expect_status(rep, 200);
+	assert_int_equal((int64_t)json_num(rep.json, "handoff_requested", -1),
+	    0);
+	api_reply_free(&rep);
+}
+
+/* 200 KB of what customers really send: terminal escapes, RTL Arabic with
+ * bidi controls, combining marks, emoji sequences, C1 controls.  The
+ * server keeps it byte for byte (the client sanitizes what it draws). */
+static void
+test_inbound_large_hostile_body_is_stored_as_is(void **state)
+{
+	static const char unit[] =
+	    "\x1b[31mRED\x1b[0m \x1b]0;pwned\x07 "
+	    "مرحبا، أريد طلب ورد أحمر \xe2\x80\xae reversed \xe2\x80\xac "
+	    "Z\xcc\x8d\xcc\x91\xcc\x88" "a\xcc\x8a\xcc\x8dl\xcc\x8dg\xcc\x88o "
+	    "👩‍👩‍👧‍👦 🇪🇸 \xc2\x9b tab\there\r\n";
+	int64_t ch = channel_pick(SHARED " AND ch.platform = 'whatsapp'");
+	size_t n = 200 * 1024 / (sizeof unit - 1) + 1;
+	char *text = repeat(unit, n), *body, *stored, *preview;
+	struct api_reply rep;
+	int64_t mid, conv;
+
+	(void)state;
+	assert_true(strlen(text) >= 200 * 1024);
+	body = inbound_body("+964 770 000 0006", "علي حسن", text, NULL);
+	assert_true(strlen(body) > 200 * 1024);
+	rep = inbound_call(ADMIN, ch, body, NULL);
+	free(body);
+	expect_status(rep, 201);
+	assert_string_equal(json_str(rep.json, "body"), text);
+	mid = (int64_t)json_num(rep.json, "id", 0);
+	conv = (int64_t)json_num(rep.json, "conversation_id", 0);
+	api_reply_free(&rep);
+	t.used[t.nused++] = conv;
+	stored = db_text(t.db, "SELECT body FROM messages WHERE id = ?", 1,
+	    mid);
+	assert_non_null(stored);
+	assert_int_equal(strlen(stored), strlen(text));
+	assert_memory_equal(stored, text, strlen(text));
+	free(stored);
+	/* no reply cap on what customers send: far over email's 7000 */
+	assert_true(db_int(t.db, 0, "SELECT length(body) FROM messages "
+	    "WHERE id = ?", 1, mid) > 7000);
+	/* the preview is one line of at most 120 characters */
+	preview = db_text(t.db, "SELECT last_message_preview FROM "
+	    "conversations WHERE id = ?", 1, conv);
+	assert_non_null(preview);
+	assert_null(strchr(preview, '\n'));
+	assert_true(db_int(t.db, 0, "SELECT length(last_message_preview) "
+	    "FROM conversations WHERE id = ?", 1, conv) <= 120);
+	free(preview);
+	free(text);
+}
+
+static void
+test_inbound_attachment(void **state)
+{
+	int64_t ch = channel_pick(SHARED " AND ch.platform = 'whatsapp'");
+	struct api_reply rep;
+	int64_t conv;
+	char *preview;
+
+	(void)state;
+	rep = inbound_call(ADMIN, ch, "{\"from\":{\"handle\":\"+34 611 000 "
+	    "007\",\"name\":\"Rosa Mar\"},\"body\":\"\",\"attachment\":{"
+	    "\"url\":\"https://cdn.example.com/m/7.jpg\",\"type\":"
+	    "\"image/jpeg\",\"size\":48213}}", NULL);
+	expect_status(rep, 201);
+	assert_string_equal(json_str(rep.json, "body"), "");
+	assert_string_equal(json_str(rep.json, "attachment_url"),
+	    "https://cdn.example.com/m/7.jpg");
+	assert_string_equal(json_str(rep.json, "attachment_type"),
+	    "image/jpeg");
+	assert_int_equal((int64_t)json_num(rep.json, "attachment_size", 0),
+	    48213);
+	conv = (int64_t)json_num(rep.json, "conversation_id", 0);
+	api_reply_free(&rep);
+	t.used[t.nused++] = conv;
+	preview = db_text(t.db, "SELECT last_message_preview FROM "
+	    "conversations WHERE id = ?", 1, conv);
+	assert_string_equal(preview, "[image/jpeg]");
+	free(preview);
+}
+
+static void
+test_inbound_bad_bodies_change_nothing(void **state)
+{
+	static const struct {
+		const char	*body, *field;
+	} bad[] = {
+		{ "{\"body\":\"hi\"}", "from" },
+		{ "{\"from\":\"+34\",\"body\":\"hi\"}", "from" },
+		{ "{\"from\":{\"name\":\"A\"},\"body\":\"hi\"}", "from.handle" },
+		{ "{\"from\":{\"handle\":7,\"name\":\"A\"},\"body\":\"hi\"}",
+		    "from.handle" },
+		{ "{\"from\":{\"handle\":\"h\\nx\",\"name\":\"A\"},"
+		    "\"body\":\"hi\"}", "from.handle" },
+		{ "{\"from\":{\"handle\":\"h\"},\"body\":\"hi\"}", "from.name" },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"  \"},"
+		    "\"body\":\"hi\"}", "from.name" },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"A\\u001b[2J\"},"
+		    "\"body\":\"hi\"}", "from.name" },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"A\",\"language\":"
+		    "\"e s\"},\"body\":\"hi\"}", "from.language" },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"A\",\"phone\":5},"
+		    "\"body\":\"hi\"}", "from.phone" },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"A\"}}", "body" },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"A\"},\"body\":42}",
+		    "body" },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"A\"},\"body\":\"\"}",
+		    "body" },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"A\"},"
+		    "\"body\":\" \\r\\n \"}", "body" },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"A\"},"
+		    "\"body\":\"ab\x80\"}", "body" },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"A\"},"
+		    "\"body\":\"\xed\xa0\x80\"}", "body" },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"A\\xff\"},"
+		    "\"body\":\"hi\"}", NULL },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"A\"},\"body\":\"hi\","
+		    "\"attachment\":{\"url\":\"file:///etc/passwd\","
+		    "\"type\":\"image/png\"}}", "attachment.url" },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"A\"},\"body\":\"hi\","
+		    "\"attachment\":{\"url\":\"https://x.test/a\"}}",
+		    "attachment.type" },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"A\"},\"body\":\"hi\","
+		    "\"attachment\":{\"url\":\"https://x.test/a\",\"type\":"
+		    "\"фото\"}}", "attachment.type" },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"A\"},\"body\":\"hi\","
+		    "\"attachment\":{\"url\":\"https://x.test/a\",\"type\":"
+		    "\"image/png\",\"size\":-1}}", "attachment.size" },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"A\"},\"body\":\"hi\","
+		    "\"attachment\":{\"url\":\"https://x.test/a\",\"type\":"
+		    "\"image/png\",\"size\":1.5}}", "attachment.size" },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"A\"},\"body\":\"hi\","
+		    "\"attachment\":\"https://x.test/a\"}", "attachment" },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"A\"},\"body\":\"hi\","
+		    "\"handoff\":\"yes\"}", "handoff" },
+		{ "{\"from\":{\"handle\":\"h\",\"name\":\"A\"},\"body\":\"hi\","
+		    "\"handoff\":1}", "handoff" },
+	};
+	int64_t ch = channel_pick(SHARED " AND ch.platform = 'whatsapp'");
+	int64_t msgs = db_int(t.db, -1, "SELECT count(*) FROM messages", 0);
+	int64_t convs = db_int(t.db, -1, "SELECT count(*) FROM conversations",
+	    0);
+	int64_t contacts = db_int(t.db, -1, "SELECT count(*) FROM contacts", 0);
+	int64_t seq = feed_head();
+	char what[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct api_reply rep = inbound_call(ADMIN, ch, bad[i].body,
+		    NULL);
+
+		snprintf(what, sizeof what, "bad inbound %zu", i);
+		expect_rejected(&rep, what);
+		if (bad[i].field != NULL)
+			expect_case(rep, 422, NULL, bad[i].field, what);
+		api_reply_free(&rep);
+	}
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM messages", 0),
+	    msgs);
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM conversations",
+	    0), convs);
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM contacts", 0),
+	    contacts);
+	assert_int_equal(feed_head(), seq);
+}
+
+static void
+test_inbound_who_may_post(void **state)
+{
+	int64_t mine = channel_pick(SHARED " AND ch.platform = 'whatsapp'");
+	int64_t foreign = channel_pick(FOREIGN " AND ch.platform <> "
+	    "'order_chat'");
+	int64_t order = channel_pick("ch.platform = 'order_chat'");
+	int64_t msgs = db_int(t.db, -1, "SELECT count(*) FROM messages", 0);
+	static const struct {
+		enum role	 role;
+		long		 mine, foreign;
+	} want[] = {
+		{ MANAGER, 403, 404 }, { BILLING, 403, 403 },
+		{ SUPPORT, 403, 403 }, { CLIENT, 403, 404 },
+		{ PERFORMER, 404, 404 },
+	};
+	char *body = inbound_body("+34 611 000 009", "Nadie", "hola", NULL);
+	char what[64];
+	struct api_reply rep;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		rep = inbound_call(want[i].role, mine, body, NULL);
+		snprintf(what, sizeof what, "%s inbound own",
+		    role_name[want[i].role]);
+		expect_case(rep, want[i].mine, want[i].mine == 403 ?
+		    "forbidden" : "not_found", NULL, what);
+		api_reply_free(&rep);
+		rep = inbound_call(want[i].role, foreign, body, NULL);
+		snprintf(what, sizeof what, "%s inbound foreign",
+		    role_name[want[i].role]);
+		expect_case(rep, want[i].foreign, NULL, NULL, what);
+		api_reply_free(&rep);
+	}
+	rep = inbound_call(ADMIN, 999999999, body, NULL);
+	expect_error(rep, 404, "not_found");
+	api_reply_free(&rep);
+	rep = inbound_call(ADMIN, order, body, NULL);
+	expect_error(rep, 409, "no_connector");
+	api_reply_free(&rep);
+	rep = inbound_call(ADMIN, mine, body, NULL);
+	expect_status(rep, 201);
+	api_reply_free(&rep);
+	rep = api_call(t.m, NULL, "POST", "/api/v1/channels/1/inbound", body,
+	    NULL);
+	expect_error(rep, 401, "unauthorized");
+	api_reply_free(&rep);
+	free(body);
+	/* only the admin's one went in */
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM messages", 0),
+	    msgs + 1);
+	t.used[t.nused++] = db_int(t.db, 0, "SELECT max(id) FROM "
+	    "conversations", 0);
+}
+
+static void
+test_inbound_idempotent_retry(void **state)
+{
+	int64_t ch = channel_pick(SHARED " AND ch.platform = 'whatsapp'");
+	char *body = inbound_body("+34 611 000 010", "Eva Sanz",
+	    "Reintento: hola", NULL);
+	struct api_reply a, b;
+	int64_t conv, replays;
+
+	(void)state;
+	replays = db_int(t.db, 0, "SELECT coalesce(sum(replays), 0) FROM "
+	    "idempotency", 0);
+	a = inbound_call(ADMIN, ch, body, "inbound-wamid-0010");
+	expect_status(a, 201);
+	b = inbound_call(ADMIN, ch, body, "inbound-wamid-0010");
+	expect_status(b, 201);
+	assert_true(cJSON_Compare(a.json, b.json, true));
+	conv = (int64_t)json_num(a.json, "conversation_id", 0);
+	t.used[t.nused++] = conv;
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM messages WHERE "
+	    "conversation_id = ?", 1, conv), 1);
+	assert_int_equal(db_int(t.db, -1, "SELECT unread_count FROM "
+	    "conversations WHERE id = ?", 1, conv), 1);
+	assert_int_equal(db_int(t.db, -1, "SELECT count(*) FROM contacts "
+	    "WHERE handle = '+34 611 000 010'", 0), 1);
+	assert_true(db_int(t.db, 0, "SELECT coalesce(sum(replays), 0) FROM "
+	    "idempotency", 0) > replays);
+	api_reply_free(&a);
+	api_reply_free(&b);
+	free(body);
+}
+
+/* ---- delivery receipts --------------------------------------------------- */
+
+static struct api_reply
+delivery(enum role r, int64_t mid, const char *state)
+{
+	char path[96], body[64];
+
+	snprintf(path, sizeof path, "/api/v1/messages/%lld/delivery",
+	    (long long)mid);
+	snprintf(body, sizeof body, "{\"delivery\":\"%s\"}", state);
+	return api_call(t.m, t.tok[r], "POST", path, body, NULL);
+}
+
+static int64_t
+reply_id(enum role r, int64_t conv, const char *kind, const char *text)
+{
+	struct api_reply rep = send_message(r, conv, kind, text);
+	int64_t id;
+
+	expect_status(rep, 201);
+	id = (int64_t)json_num(rep.json, "id", 0);
+	api_reply_free(&rep);
+	return id;
+}
+
+static void
+test_delivery_receipts_move_forward(void **state)
+{
+	int64_t conv = conv_pick(SHARED " AND ch.platform = 'whatsapp'");
+	int64_t a = reply_id(MANAGER, conv, "text", "Enviado hoy."), b;
+	int64_t since = feed_head();
+	static const struct {
+		const char	*to;
+		long		 status;
+		const char	*now;	/* the state after */
+		int		 bump;	/* the version moved */
+	} steps[] = {
+		{ "delivered", 200, "delivered", 1 },
+		{ "delivered", 200, "delivered", 0 },	/* a retry */
+		{ "sent", 409, "delivered", 0 },
+		{ "read", 200, "read", 1 },
+		{ "delivered", 409, "read", 0 },
+		{ "failed", 409, "read", 0 },
+		{ "read", 200, "read", 0 },
+	};
+	struct api_reply rep;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		int64_t v = db_int(t.db, 0, "SELECT version FROM messages "
+		    "WHERE id = ?", 1, a);
+		char *d, what[48];
+
+		rep = delivery(ADMIN, a, steps[i].to);
+		snprintf(what, sizeof what, "step %zu: %s", i, steps[i].to);
+		expect_case(rep, steps[i].status, steps[i].status == 409 ?
+		    "invalid_state" : NULL, NULL, what);
+		if (steps[i].status == 200) {
+			assert_string_equal(json_str(rep.json, "delivery"),
+			    steps[i].now);
+			assert_int_equal((int64_t)json_num(rep.json,
+			    "version", 0), v + steps[i].bump);
+		}
+		api_reply_free(&rep);
+		d = db_text(t.db, "SELECT delivery FROM messages WHERE id = ?",
+		    1, a);
+		assert_string_equal(d, steps[i].now);
+		free(d);
+	}
+	assert_true(feed_has(since, "message", a));
+
+	/* a reply may fail before it is read, and then stays failed */
+	b = reply_id(SUPPORT, conv, "text", "Segundo intento.");
+	rep = delivery(ADMIN, b, "failed");
+	expect_status(rep, 200);
+	assert_string_equal(json_str(rep.json, "delivery"), "failed");
+	api_reply_free(&rep);
+	rep = delivery(ADMIN, b, "delivered");
+	expect_error(rep, 409, "invalid_state");
+	api_reply_free(&rep);
+	rep = delivery(ADMIN, b, "failed");
+	expect_status(rep, 200);
+	api_reply_free(&rep);
+}
+
+static void
+test_delivery_only_for_replies_and_the_connector(void **state)
+{
+	int64_t conv = conv_pick(SHARED " AND ch.platform = 'whatsapp'");
+	int64_t foreign = conv_pick(FOREIGN " AND ch.platform <> "
+	    "'order_chat'");
+	int64_t reply = reply_id(ADMIN, conv, "text", "Listo.");
+	int64_t note = reply_id(ADMIN, conv, "note", "Nota interna.");
+	int64_t in = db_int(t.db, 0, "SELECT max(id) FROM messages WHERE "
+	    "conversation_id = ? AND direction = 'in'", 1, conv);
+	int64_t sys = db_int(t.db, 0, "SELECT max(id) FROM messages WHERE "
+	    "kind = 'system'", 0);
+	int64_t far = reply_id(ADMIN, foreign, "text", "Hecho.");
+	struct api_reply rep;
+	static const char *const bad[] = {
+		"{\"delivery\":\"bounced\"}", "{\"delivery\":\"sending\"}",
+		"{\"delivery\":3}", "{}",
+	};
+	char path[96];
+
+	(void)state;
+	assert_true(in > 0 && sys > 0);
+	rep = delivery(ADMIN, in, "read");
+	expect_error(rep, 409, "not_deliverable");
+	api_reply_free(&rep);
+	rep = delivery(ADMIN, note, "delivered");
+	expect_error(rep, 409, "not_deliverable");
+	api_reply_free(&rep);
+	rep = delivery(ADMIN, sys, "delivered");
+	expect_error(rep, 409, "not_deliverable");
+	api_reply_free(&rep);
+
+	snprintf(path, sizeof path, "/api/v1/messages/%lld/delivery",
+	    (long long)reply);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		rep = api_call(t.m, t.tok[ADMIN], "POST", path, bad[i], NULL);
+		expect_rejected(&rep, bad[i]);
+		api_reply_free(&rep);
+	}
+	for (int r = MANAGER; r < NROLES; r++) {
+		rep = delivery((enum role)r, reply, "delivered");
+		expect_case(rep, r == PERFORMER ? 404 : 403, NULL, NULL,
+		    role_name[r]);
+		api_reply_free(&rep);
+	}
+	rep = delivery(MANAGER, far, "delivered");
+	expect_error(rep, 404, "not_found");
+	api_reply_free(&rep);
+	rep = delivery(CLIENT, far, "delivered");
+	expect_error(rep, 404, "not_found");
+	api_reply_free(&rep);
+	rep = delivery(ADMIN, 999999999, "delivered");
+	expect_error(rep, 404, "not_found");
+	api_reply_free(&rep);
+	assert_int_equal(db_int(t.db, 0, "SELECT delivery = 'sent' AND "
+	    "version = 1 FROM messages WHERE id = ?", 1, reply), 1);
+}
+
+/* ---- the snooze timer ---------------------------------------------------- */
+
+/* The server wakes a snooze whose time has passed by itself.  mktd runs
+ * the sweep every MKTD_SNOOZE_INTERVAL seconds, 1 here (group_setup), so
+ * the poll below is bounded by a few seconds. */
+static void
+test_snooze_timer_wakes_the_conversation(void **state)
+{
+	int64_t id = conv_pick(SHARED " AND c.status = 'open'");
+	int64_t until = (int64_t)time(NULL) + 2, v, since = feed_head();
+	long deadline;
+	char body[96], *event = NULL;
+	struct api_reply rep;
+
+	(void)state;
+	snprintf(body, sizeof body, "{\"status\":\"snoozed\","
+	    "\"snoozed_until\":%lld}", (long long)until);
+	rep = post(SUPPORT, id, "status", body);
+	expect_conv_status(&rep, "snoozed", until, "snooze for 2 s");
+	v = (int64_t)json_num(rep.json, "version", 0);
+	api_reply_free(&rep);
+
+	deadline = now_ms() + 15000;
+	while (db_int(t.db, 0, "SELECT status = 'snoozed' FROM conversations "
+	    "WHERE id = ?", 1, id) == 1 && now_ms() < deadline)
+		usleep(100 * 1000);
+	rep = post(SUPPORT, id, NULL, NULL);
+	expect_conv_status(&rep, "open", 0, "woken by the timer");
+	assert_int_equal((int64_t)json_num(rep.json, "version", 0), v + 1);
+	api_reply_free(&rep);
+	assert_true((int64_t)time(NULL) >= until);
+	last_system_event(id, &event);
+	assert_string_equal(event, "Snooze ended");
+	free(event);
+	assert_true(feed_has(since, "conversation", id));
+}
+
 int
 main(void)
 {
@@ -1244,6 +2099,22 @@ main(void)
 		cmocka_unit_test(test_authorization_matrix),
 		cmocka_unit_test(test_scope_hides_other_companies),
 		cmocka_unit_test(test_stale_if_match),
+		cmocka_unit_test(test_inbound_new_customer_starts_a_conversation),
+		cmocka_unit_test(test_inbound_notifies_the_assignee),
+		cmocka_unit_test(test_inbound_wakes_a_snooze),
+		cmocka_unit_test(
+		    test_inbound_after_resolve_starts_a_new_conversation),
+		cmocka_unit_test(test_inbound_handoff_request),
+		cmocka_unit_test(
+		    test_inbound_large_hostile_body_is_stored_as_is),
+		cmocka_unit_test(test_inbound_attachment),
+		cmocka_unit_test(test_inbound_bad_bodies_change_nothing),
+		cmocka_unit_test(test_inbound_who_may_post),
+		cmocka_unit_test(test_inbound_idempotent_retry),
+		cmocka_unit_test(test_delivery_receipts_move_forward),
+		cmocka_unit_test(
+		    test_delivery_only_for_replies_and_the_connector),
+		cmocka_unit_test(test_snooze_timer_wakes_the_conversation),
 	};
 
 	return cmocka_run_group_tests_name("conversations", tests,

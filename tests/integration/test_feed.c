@@ -182,6 +182,7 @@ static const struct {
 	{ "review", "SELECT count(*) FROM reviews" },
 	{ "conversation", "SELECT count(*) FROM conversations" },
 	{ "message", "SELECT count(*) FROM messages" },
+	{ "canned_response", "SELECT count(*) FROM canned_responses" },
 	{ "kb_table", "SELECT count(*) FROM kb_tables" },
 	{ "kb_row", "SELECT count(*) FROM kb_rows" },
 	{ "project", "SELECT count(*) FROM projects" },
@@ -568,6 +569,10 @@ manager_sees_only_assigned_companies(void **state)
 	assert_int_equal(count_type(all, "message", NULL),
 	    scalar("SELECT count(*) FROM messages WHERE conversation_id IN "
 	    "(SELECT id FROM conversations WHERE company_id IN (%s))", in));
+	assert_true(count_type(all, "canned_response", NULL) > 0);
+	assert_int_equal(count_type(all, "canned_response", NULL),
+	    scalar("SELECT count(*) FROM canned_responses WHERE company_id IN "
+	    "(%s)", in));
 	assert_int_equal(count_type(all, "invoice", NULL),
 	    scalar("SELECT count(*) FROM invoices WHERE company_id IN (%s)",
 	    in));
@@ -599,6 +604,9 @@ client_sees_only_their_company(void **state)
 	assert_int_equal(count_type(all, "conversation", NULL),
 	    scalar("SELECT count(*) FROM conversations WHERE company_id IN "
 	    "(%s)", in));
+	assert_int_equal(count_type(all, "canned_response", NULL),
+	    scalar("SELECT count(*) FROM canned_responses WHERE company_id IN "
+	    "(%s)", in));
 	assert_int_equal(count_type(all, "invoice", NULL),
 	    scalar("SELECT count(*) FROM invoices WHERE company_id IN (%s)",
 	    in));
@@ -611,7 +619,7 @@ performer_sees_open_and_own_orders_with_contacts_hidden(void **state)
 	static const char *const never[] = {
 		"conversation", "message", "invoice", "payment", "kb_table",
 		"kb_row", "company", "channel", "contact", "project",
-		"commission_terms",
+		"commission_terms", "canned_response",
 	};
 	cJSON *all = pull_all(PERFORMER, 0, 1000, NULL, NULL);
 	long long me = uid[PERFORMER];

@@ -334,24 +334,60 @@ a_stale_edit_rolls_back_into_sync_problems(void **state)
 	local_close(&l);
 }
 
+/* Changes the server's database behind the feed's back, so the cache
+ * goes stale the way it does when a change has not reached it yet. */
+static void
+server_exec(struct fixture *f, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(mktd_db_path(f->server), &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 static void
 a_refused_reply_disappears_into_sync_problems(void **state)
 {
 	struct fixture *f = *state;
 	struct local l;
-	char err[256], *body;
-	int64_t conv;
+	char err[256], *body, sql[256];
+	int64_t conv, channel;
 
 	client_sync(&f->client, SYNC_OK);
 	conv = file_int(f->client.cache, "SELECT v.id FROM conversations v "
 	    "JOIN channels c ON c.id = v.channel_id WHERE c.platform = "
-	    "'instagram' ORDER BY v.id LIMIT 1");
+	    "'whatsapp' ORDER BY v.id LIMIT 1");
 	assert_true(conv > 0);
-	/* Instagram replies are capped at 800 characters. */
+	/* 900 characters: within whatsapp's 3800, over instagram's 800. */
 	body = xmalloc(901);
 	memset(body, 'x', 900);
 	body[900] = '\0';
 	local_open(&l, f->client.cache);
+
+	/* Over the cap the cache knows of, nothing is queued. */
+	snprintf(sql, sizeof sql, "UPDATE channels SET platform = 'instagram' "
+	    "WHERE id = (SELECT channel_id FROM conversations WHERE id = "
+	    "%lld)", (long long)conv);
+	assert_int_equal(sqlite3_exec(l.db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(conversation_reply(l.ap, conv, "text", body, err,
+	    sizeof err), -1);
+	assert_string_equal(err, "replies on instagram hold at most 800 "
+	    "characters; this one has 900");
+	assert_int_equal(outbox_pending(l.db), 0);
+
+	/* The server moved the channel to instagram, and the cache has not
+	 * heard yet: the reply is queued and the server refuses it. */
+	snprintf(sql, sizeof sql, "SELECT channel_id FROM conversations "
+	    "WHERE id = %lld", (long long)conv);
+	channel = file_int(f->client.cache, sql);
+	snprintf(sql, sizeof sql, "UPDATE channels SET platform = 'whatsapp' "
+	    "WHERE id = %lld", (long long)channel);
+	assert_int_equal(sqlite3_exec(l.db, sql, NULL, NULL, NULL), SQLITE_OK);
+	snprintf(sql, sizeof sql, "UPDATE channels SET platform = 'instagram' "
+	    "WHERE id = %lld", (long long)channel);
+	server_exec(f, sql);
 	assert_int_equal(conversation_reply(l.ap, conv, "text", body, err,
 	    sizeof err), 0);
 	assert_int_equal(file_int(f->client.cache, "SELECT count(*) FROM "

@@ -135,13 +135,6 @@ assert_seeks_index(const struct list_source *s)
 }
 
 static void
-test_conversations_walk_in_activity_order(void **state)
-{
-	(void)state;
-	walk(&list_conversations, 0, 300);
-}
-
-static void
 test_orders_walk_in_date_order(void **state)
 {
 	(void)state;
@@ -167,7 +160,6 @@ static void
 test_every_list_seeks_an_index(void **state)
 {
 	(void)state;
-	assert_seeks_index(&list_conversations);
 	assert_seeks_index(&list_orders);
 	assert_seeks_index(&list_invoices);
 	assert_seeks_index(&list_kb_tables);
@@ -204,7 +196,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_conversations_walk_in_activity_order),
 		cmocka_unit_test(test_orders_walk_in_date_order),
 		cmocka_unit_test(test_invoices_walk_in_due_date_order),
 		cmocka_unit_test(test_kb_tables_and_rows_walk_in_order),

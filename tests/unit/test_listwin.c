@@ -458,6 +458,89 @@ test_window_queries_seek_the_index(void **state)
 	}
 }
 
+/* A list whose condition is the caller's: the bind hook supplies :lo
+ * on every statement, the count and the key lookup included. */
+static const struct list_source items_bound = {
+	.name = "items", .from = "items", .where = "k >= :lo AND grp = :scope",
+	.key = "k", .id = "id", .cols = "name", .ncols = 1, .desc = true,
+};
+static const struct list_source items_broken = {
+	.name = "broken", .from = "no_such_table", .key = "k", .id = "id",
+	.cols = "name", .ncols = 1, .desc = true,
+};
+
+static void
+bind_lo(void *arg, sqlite3_stmt *st)
+{
+	int i;
+
+	if ((i = sqlite3_bind_parameter_index(st, ":lo")) > 0)
+		sqlite3_bind_int64(st, i, *(int64_t *)arg);
+}
+
+static void
+test_set_source_keeps_scope_and_binder(void **state)
+{
+	struct fixture *f = *state;
+	int64_t lo = 100, ids[700];
+	char err[256];
+	int n;
+
+	fill(f->db, 500);
+	assert_int_equal(listwin_init(&f->lw, f->db, &items_desc, err,
+	    sizeof err), 0);
+	listwin_set_binder(&f->lw, bind_lo, &lo);
+	assert_int_equal(listwin_set_scope(&f->lw, 3), 0);
+	assert_int_equal(listwin_resize(&f->lw, 6), 0);
+	listwin_move(&f->lw, 9, false);
+	assert_int_equal(f->lw.total, 500);
+
+	/* The new list starts at its top, with :scope and :lo bound. */
+	assert_int_equal(listwin_set_source(&f->lw, &items_bound, err,
+	    sizeof err), 0);
+	assert_ptr_equal(f->lw.src, &items_bound);
+	assert_int_equal(f->lw.height, 6);
+	assert_int_equal(f->lw.sel, 0);
+	assert_int_equal(f->lw.pos, 0);
+	n = 0;
+	for (int64_t id = 500; id >= 1; id--)
+		if (id / 3 >= 100 && id % 4 == 3)
+			ids[n++] = id;
+	check_window(&f->lw, ids, n);
+	for (int i = 0; i < 40; i++) {
+		listwin_move(&f->lw, i % 3 == 0 ? -2 : 5, i % 2 == 0);
+		check_window(&f->lw, ids, n);
+	}
+	assert_int_equal(listwin_select_id(&f->lw, 299), -1);	/* k < 100 */
+	assert_int_equal(listwin_select_id(&f->lw, 311), 0);
+	assert_int_equal(listwin_selected(&f->lw)->id, 311);
+
+	/* A new value for the hook shows after a reload. */
+	lo = 150;
+	assert_int_equal(listwin_reload(&f->lw), 0);
+	n = 0;
+	for (int64_t id = 500; id >= 1; id--)
+		if (id / 3 >= 150 && id % 4 == 3)
+			ids[n++] = id;
+	check_window(&f->lw, ids, n);
+
+	/* A list that does not compile leaves the old one in place. */
+	assert_int_equal(listwin_set_source(&f->lw, &items_broken, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "no_such_table"));
+	assert_ptr_equal(f->lw.src, &items_bound);
+	assert_int_equal(listwin_reload(&f->lw), 0);
+	check_window(&f->lw, ids, n);
+
+	/* Back to a list that names neither parameter. */
+	listwin_set_binder(&f->lw, NULL, NULL);
+	assert_int_equal(listwin_set_source(&f->lw, &items_asc, err,
+	    sizeof err), 0);
+	n = model(f->db, &items_asc, 0, ids, 700);
+	check_window(&f->lw, ids, n);
+	assert_int_equal(n, 500);
+}
+
 int
 main(void)
 {
@@ -477,6 +560,7 @@ main(void)
 		T(test_select_id_jumps_to_any_row),
 		T(test_cells_are_sanitized_on_fetch),
 		T(test_window_queries_seek_the_index),
+		T(test_set_source_keeps_scope_and_binder),
 	};
 
 	return cmocka_run_group_tests_name("listwin", tests, NULL, NULL);

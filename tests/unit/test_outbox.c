@@ -16,7 +16,9 @@
 
 #include "actions.h"
 #include "apply.h"
+#include "conv.h"
 #include "demo.h"
+#include "drafts.h"
 #include "kb.h"
 #include "money.h"
 #include "outbox.h"
@@ -359,6 +361,355 @@ cells_are_read_by_column_type(void **state)
 	cJSON_Delete(v);
 }
 
+/* ---- triage actions ----------------------------------------------------- */
+
+/* A conversation on a platform, with a condition on its row. */
+static int64_t
+conversation_on(struct fx *f, const char *platform, const char *cond)
+{
+	char sql[320];
+
+	snprintf(sql, sizeof sql, "SELECT ifnull((SELECT c.id FROM "
+	    "conversations c JOIN channels ch ON ch.id = c.channel_id WHERE "
+	    "ch.platform = '%s' AND %s ORDER BY c.id LIMIT 1), 0)", platform,
+	    cond);
+	return q(f, sql);
+}
+
+static long long
+qid(struct fx *f, const char *fmt, int64_t id)
+{
+	char sql[320];
+
+	snprintf(sql, sizeof sql, fmt, (long long)id);
+	return q(f, sql);
+}
+
+static void
+mark_read_queues_only_when_unread(void **state)
+{
+	struct fx *f = *state;
+	int64_t unread = q(f, "SELECT id FROM conversations WHERE "
+	    "unread_count > 0 ORDER BY id LIMIT 1");
+	int64_t read = q(f, "SELECT id FROM conversations WHERE "
+	    "unread_count = 0 ORDER BY id LIMIT 1");
+	char err[256], path[96];
+
+	assert_true(unread > 0 && read > 0);
+	assert_int_equal(conversation_mark_read(f->ap, read, err, sizeof err),
+	    0);
+	assert_int_equal(q(f, "SELECT count(*) FROM outbox"), 0);
+
+	assert_int_equal(conversation_mark_read(f->ap, unread, err,
+	    sizeof err), 0);
+	assert_int_equal(qid(f, "SELECT unread_count + 10 * pending FROM "
+	    "conversations WHERE id = %lld", unread), 10);
+	snprintf(path, sizeof path, "/api/v1/conversations/%lld/read",
+	    (long long)unread);
+	assert_text(f, "SELECT method FROM outbox", "POST");
+	assert_text(f, "SELECT path FROM outbox", path);
+	assert_int_equal(q(f, "SELECT count(*) FROM outbox WHERE body IS "
+	    "NULL"), 1);
+	/* Read now: a second call is free. */
+	assert_int_equal(conversation_mark_read(f->ap, unread, err,
+	    sizeof err), 0);
+	assert_int_equal(q(f, "SELECT count(*) FROM outbox"), 1);
+	assert_int_equal(conversation_mark_read(f->ap, 999999, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "no conversation 999999"));
+}
+
+static void
+labels_are_removed_then_added(void **state)
+{
+	struct fx *f = *state;
+	int64_t c = open_conversation(f);
+	const char *add[] = { "vip", "follow-up", "vip" }, *remove[] = {
+	    "zzz-never" }, *both[] = { "vip" };
+	const char *bad[] = { "" }, *ctl[] = { "a\x01" }, *blank[] = { "  " };
+	const char *longl[] = { "123456789012345678901234567890123" };
+	const char *cyr[] = { "возврат-денег-клиенту-сразу-1234" };
+	char err[256], sql[200], *body;
+	cJSON *b;
+
+	store_run(f->db, "DELETE FROM conversation_labels WHERE "
+	    "conversation_id = ?", "i", c);
+	store_run(f->db, "INSERT INTO conversation_labels VALUES (?, 'old')",
+	    "i", c);
+
+	/* Nonsense is refused before anything is queued. */
+	assert_int_equal(conversation_set_labels(f->ap, c, NULL, 0, NULL, 0,
+	    err, sizeof err), -1);
+	assert_int_equal(conversation_set_labels(f->ap, c, both, 1, both, 1,
+	    err, sizeof err), -1);
+	assert_non_null(strstr(err, "both added and removed"));
+	assert_int_equal(conversation_set_labels(f->ap, c, bad, 1, NULL, 0,
+	    err, sizeof err), -1);
+	assert_int_equal(conversation_set_labels(f->ap, c, ctl, 1, NULL, 0,
+	    err, sizeof err), -1);
+	assert_int_equal(conversation_set_labels(f->ap, c, blank, 1, NULL, 0,
+	    err, sizeof err), -1);
+	assert_int_equal(conversation_set_labels(f->ap, c, longl, 1, NULL, 0,
+	    err, sizeof err), -1);
+	assert_non_null(strstr(err, "1 to 32 characters"));
+	assert_int_equal(q(f, "SELECT count(*) FROM outbox"), 0);
+	/* 32 Cyrillic letters are 32 characters, not 60 bytes' worth. */
+	assert_int_equal(conv_chars(cyr[0]), 32);
+	assert_int_equal(conversation_set_labels(f->ap, c, cyr, 1, NULL, 0,
+	    err, sizeof err), 0);
+	assert_int_equal(conversation_set_labels(f->ap, c, NULL, 0, cyr, 1,
+	    err, sizeof err), 0);
+
+	/* Removing what is not there and adding twice: one entry. */
+	assert_int_equal(conversation_set_labels(f->ap, c, add, 3, remove, 1,
+	    err, sizeof err), 0);
+	snprintf(sql, sizeof sql, "SELECT group_concat(label, ' ') FROM "
+	    "(SELECT label FROM conversation_labels WHERE conversation_id = "
+	    "%lld ORDER BY label)", (long long)c);
+	assert_text(f, sql, "follow-up old vip");
+	body = qtext(f, "SELECT body FROM outbox ORDER BY id DESC LIMIT 1");
+	b = cJSON_Parse(body);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(b, "add")), 3);
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(b,
+	    "remove"), 0)->valuestring, "zzz-never");
+	cJSON_Delete(b);
+	free(body);
+	{
+		char path[96];
+
+		snprintf(path, sizeof path, "/api/v1/conversations/%lld/labels",
+		    (long long)c);
+		assert_text(f, "SELECT path FROM outbox ORDER BY id DESC "
+		    "LIMIT 1", path);
+	}
+
+	/* Nothing would change: nothing queued. */
+	assert_int_equal(q(f, "SELECT count(*) FROM outbox"), 3);
+	assert_int_equal(conversation_set_labels(f->ap, c, add, 2, remove, 1,
+	    err, sizeof err), 0);
+	assert_int_equal(q(f, "SELECT count(*) FROM outbox"), 3);
+
+	/* Removing only; the label goes at once. */
+	assert_int_equal(conversation_set_labels(f->ap, c, NULL, 0, both, 1,
+	    err, sizeof err), 0);
+	assert_text(f, sql, "follow-up old");
+	assert_text(f, "SELECT body FROM outbox ORDER BY id DESC LIMIT 1",
+	    "{\"remove\":[\"vip\"]}");
+	assert_int_equal(qid(f, "SELECT pending FROM conversations WHERE id = "
+	    "%lld", c), 4);
+}
+
+static void
+labels_stop_at_twenty(void **state)
+{
+	struct fx *f = *state;
+	int64_t c = open_conversation(f);
+	char names[21][8], err[256];
+	const char *add[21];
+
+	store_run(f->db, "DELETE FROM conversation_labels WHERE "
+	    "conversation_id = ?", "i", c);
+	for (int i = 0; i < 21; i++) {
+		snprintf(names[i], sizeof names[i], "l%d", i);
+		add[i] = names[i];
+	}
+	assert_int_equal(conversation_set_labels(f->ap, c, add, 21, NULL, 0,
+	    err, sizeof err), -1);
+	assert_int_equal(conversation_set_labels(f->ap, c, add, 20, NULL, 0,
+	    err, sizeof err), 0);
+	assert_int_equal(conversation_set_labels(f->ap, c, add + 20, 1, NULL,
+	    0, err, sizeof err), -1);
+	assert_non_null(strstr(err, "at most 20 labels"));
+	/* One out, one in: still twenty. */
+	assert_int_equal(conversation_set_labels(f->ap, c, add + 20, 1, add, 1,
+	    err, sizeof err), 0);
+	assert_int_equal(qid(f, "SELECT count(*) FROM conversation_labels "
+	    "WHERE conversation_id = %lld", c), 20);
+}
+
+static void
+handoff_and_reminder(void **state)
+{
+	struct fx *f = *state;
+	int64_t c = q(f, "SELECT c.id FROM conversations c JOIN channels ch "
+	    "ON ch.id = c.channel_id WHERE c.handoff_requested = 1 AND "
+	    "ch.platform <> 'order_chat' ORDER BY c.id LIMIT 1");
+	int64_t oc = conversation_on(f, "order_chat", "1");
+	char err[256];
+	int reminder;
+
+	assert_true(c > 0);
+	assert_int_equal(conversation_handoff(f->ap, c, "robot", err,
+	    sizeof err), -1);
+	assert_int_equal(conversation_handoff(f->ap, c, "human", err,
+	    sizeof err), 0);
+	assert_int_equal(qid(f, "SELECT handler = 'human' AND "
+	    "handoff_requested = 0 AND pending = 1 FROM conversations WHERE "
+	    "id = %lld", c), 1);
+	assert_text(f, "SELECT body FROM outbox", "{\"to\":\"human\"}");
+	assert_int_equal(conversation_handoff(f->ap, c, "human", err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "already"));
+	assert_int_equal(conversation_handoff(f->ap, c, "ai", err, sizeof err),
+	    0);
+	assert_int_equal(qid(f, "SELECT handler = 'ai' FROM conversations "
+	    "WHERE id = %lld", c), 1);
+	if (oc > 0) {
+		assert_int_equal(conversation_handoff(f->ap, oc, "ai", err,
+		    sizeof err), -1);
+		assert_string_equal(err, "order chats have no AI assistant");
+	}
+	assert_int_equal(q(f, "SELECT count(*) FROM outbox"), 2);
+
+	reminder = (int)qid(f, "SELECT payment_reminder FROM conversations "
+	    "WHERE id = %lld", c);
+	assert_int_equal(conversation_set_reminder(f->ap, c, reminder != 0,
+	    err, sizeof err), -1);
+	assert_int_equal(conversation_set_reminder(f->ap, c, reminder == 0,
+	    err, sizeof err), 0);
+	assert_int_equal(qid(f, "SELECT payment_reminder FROM conversations "
+	    "WHERE id = %lld", c), reminder == 0);
+	assert_text(f, "SELECT body FROM outbox ORDER BY id DESC LIMIT 1",
+	    reminder == 0 ? "{\"enabled\":true}" : "{\"enabled\":false}");
+	assert_int_equal(conversation_set_reminder(f->ap, c, reminder != 0,
+	    err, sizeof err), 0);
+	assert_int_equal(qid(f, "SELECT payment_reminder FROM conversations "
+	    "WHERE id = %lld", c), reminder != 0);
+	{
+		char path[96];
+
+		snprintf(path, sizeof path, "/api/v1/conversations/%lld/"
+		    "payment-reminder", (long long)c);
+		assert_text(f, "SELECT path FROM outbox ORDER BY id DESC "
+		    "LIMIT 1", path);
+	}
+	assert_int_equal(qid(f, "SELECT pending FROM conversations WHERE id = "
+	    "%lld", c), 4);
+}
+
+/* A body of n copies of a UTF-8 character. */
+static char *
+repeat(const char *ch, size_t n)
+{
+	size_t len = strlen(ch);
+	char *s = malloc(len * n + 1);
+
+	for (size_t i = 0; i < n; i++)
+		memcpy(s + i * len, ch, len);
+	s[len * n] = '\0';
+	return s;
+}
+
+static void
+reply_caps_follow_the_channel(void **state)
+{
+	struct fx *f = *state;
+	static const struct { const char *platform; size_t cap; } caps[] = {
+		{ "whatsapp", 3800 }, { "instagram", 800 },
+		{ "telegram", 3800 }, { "email", 7000 }, { "facebook", 1950 },
+	};
+	char err[256], want[160];
+	long long queued = 0;
+
+	for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+		int64_t c = conversation_on(f, caps[i].platform, "1");
+		char *at, *over;
+
+		if (c == 0)
+			continue;
+		/* Counted in characters: Cyrillic is two bytes each. */
+		at = repeat("ж", caps[i].cap);
+		over = repeat("ж", caps[i].cap + 1);
+		assert_int_equal(conversation_reply(f->ap, c, "text", over, err,
+		    sizeof err), -1);
+		snprintf(want, sizeof want, "replies on %s hold at most %zu "
+		    "characters; this one has %zu", caps[i].platform,
+		    caps[i].cap, caps[i].cap + 1);
+		assert_string_equal(err, want);
+		assert_int_equal(q(f, "SELECT count(*) FROM outbox"), queued);
+		assert_int_equal(conversation_reply(f->ap, c, "text", at, err,
+		    sizeof err), 0);
+		queued++;
+		free(at);
+		free(over);
+	}
+	assert_true(queued >= 3);
+	{
+		/* A note has no channel: 7000 anywhere. */
+		int64_t c = conversation_on(f, "instagram", "1");
+		char *note = repeat("a", 7000), *big = repeat("a", 7001);
+
+		assert_int_equal(conversation_reply(f->ap, c, "note", big, err,
+		    sizeof err), -1);
+		assert_string_equal(err, "a note holds at most 7000 "
+		    "characters");
+		assert_int_equal(conversation_reply(f->ap, c, "note", note, err,
+		    sizeof err), 0);
+		free(note);
+		free(big);
+	}
+}
+
+static void
+reply_and_note_follow_waiting(void **state)
+{
+	struct fx *f = *state;
+	int64_t c = q(f, "SELECT id FROM conversations WHERE waiting_since "
+	    "IS NOT NULL ORDER BY id LIMIT 1");
+	long long since = qid(f, "SELECT waiting_since FROM conversations "
+	    "WHERE id = %lld", c);
+	char err[256];
+
+	assert_true(c > 0);
+	/* A note answers nobody: the customer still waits. */
+	assert_int_equal(conversation_reply(f->ap, c, "note", "checking",
+	    err, sizeof err), 0);
+	assert_int_equal(qid(f, "SELECT waiting_since FROM conversations "
+	    "WHERE id = %lld", c), since);
+	assert_int_equal(conv_waiting_after(since, "out", "note", 1), since);
+	/* A reply does. */
+	assert_int_equal(conversation_reply(f->ap, c, "text", "done", err,
+	    sizeof err), 0);
+	assert_int_equal(qid(f, "SELECT waiting_since IS NULL FROM "
+	    "conversations WHERE id = %lld", c), 1);
+}
+
+static void
+drafts_survive_and_blank_deletes(void **state)
+{
+	struct fx *f = *state;
+	int64_t c = open_conversation(f);
+	char *d;
+
+	assert_null(draft_load(f->db, c, "text"));
+	assert_int_equal(draft_save(f->db, c, "text", "Hello, Иван,\nsoon"),
+	    0);
+	assert_int_equal(draft_save(f->db, c, "note", "internal"), 0);
+	d = draft_load(f->db, c, "text");
+	assert_string_equal(d, "Hello, Иван,\nsoon");
+	free(d);
+	/* Saving again replaces. */
+	assert_int_equal(draft_save(f->db, c, "text", "second"), 0);
+	d = draft_load(f->db, c, "text");
+	assert_string_equal(d, "second");
+	free(d);
+	d = draft_load(f->db, c, "note");
+	assert_string_equal(d, "internal");
+	free(d);
+	/* Blank deletes; the other kind stays. */
+	assert_int_equal(draft_save(f->db, c, "text", " \n\t "), 0);
+	assert_null(draft_load(f->db, c, "text"));
+	assert_int_equal(draft_save(f->db, c, "text", ""), 0);
+	assert_int_equal(draft_save(f->db, c, "text", NULL), 0);
+	assert_non_null(d = draft_load(f->db, c, "note"));
+	free(d);
+	assert_null(draft_load(f->db, c + 1, "note"));
+	/* Only texts and notes; drafts never reach the outbox. */
+	assert_int_equal(draft_save(f->db, c, "email", "x"), -1);
+	assert_int_equal(q(f, "SELECT count(*) FROM outbox"), 0);
+	assert_int_equal(q(f, "SELECT count(*) FROM drafts"), 1);
+}
+
 int
 main(void)
 {
@@ -374,6 +725,20 @@ main(void)
 		    a_refusal_rolls_back_into_problems, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    an_answer_rebases_later_entries, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    mark_read_queues_only_when_unread, setup, teardown),
+		cmocka_unit_test_setup_teardown(labels_are_removed_then_added,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(labels_stop_at_twenty, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(handoff_and_reminder, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(reply_caps_follow_the_channel,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(reply_and_note_follow_waiting,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(drafts_survive_and_blank_deletes,
+		    setup, teardown),
 		cmocka_unit_test(money_is_read_as_typed),
 		cmocka_unit_test(cells_are_read_by_column_type),
 	};

@@ -213,8 +213,26 @@ test_bidi_controls_are_dropped(void **state)
 	assert_string_equal(SAN("a\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac"
 	    "\xe2\x80\xad" "b\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9"
 	    "c\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c" "d", 0), "abcd");
-	/* zero-width joiner is not a bidi control and stays */
-	assert_string_equal(SAN("a\xe2\x80\x8d" "b", 0), "a\xe2\x80\x8d" "b");
+	/* the zero-width non-joiner is not a bidi control and stays */
+	assert_string_equal(SAN("a\xe2\x80\x8c" "b", 0), "a\xe2\x80\x8c" "b");
+}
+
+static void
+test_joined_emoji_are_shown_apart(void **state)
+{
+	/* U+1F469 ZWJ U+1F469 ZWJ U+1F467: one glyph on some terminals,
+	 * three on others; the joiners go, so every terminal draws three
+	 * and the width mkt counts is the width drawn. */
+	const char *family = "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa9"
+	    "\xe2\x80\x8d\xf0\x9f\x91\xa7";
+	char *s;
+
+	(void)state;
+	s = text_sanitize_dup(family, strlen(family), 0);
+	assert_string_equal(s, "\xf0\x9f\x91\xa9\xf0\x9f\x91\xa9"
+	    "\xf0\x9f\x91\xa7");
+	assert_int_equal(text_width(s), 6);
+	free(s);
 }
 
 static void
@@ -623,6 +641,7 @@ main(void)
 		cmocka_unit_test(test_nul_inside_input_is_dropped),
 		cmocka_unit_test(test_c0_del_and_c1_controls_are_dropped),
 		cmocka_unit_test(test_bidi_controls_are_dropped),
+		cmocka_unit_test(test_joined_emoji_are_shown_apart),
 		cmocka_unit_test(test_crlf_becomes_newline_without_oneline),
 		cmocka_unit_test(
 		    test_oneline_collapses_newline_runs_to_one_space),
