@@ -241,18 +241,38 @@ int
 conversation_set_priority(struct applier *ap, int64_t id,
     const char *priority, char *err, size_t errlen)
 {
-	static const char *const levels[] = { "urgent", "high", "medium",
-	    "low", "none", NULL };
+	/* In order, for up and down. */
+	static const char *const levels[] = { "none", "low", "medium", "high",
+	    "urgent", NULL };
 	struct field_change c = { "UPDATE conversations SET priority = ? "
-	    "WHERE id = ?", priority, 0, id };
+	    "WHERE id = ?", NULL, 0, id };
 	char summary[96];
-	cJSON *b;
+	cJSON *b, *row;
+	int at = 0, step;
 
+	if (strcmp(priority, "up") == 0 || strcmp(priority, "down") == 0) {
+		step = priority[0] == 'u' ? 1 : -1;
+		if ((row = cached_row(ap, "conversation", "conversation", id,
+		    err, errlen)) == NULL)
+			return -1;
+		while (levels[at] != NULL &&
+		    strcmp(levels[at], row_text(row, "priority")) != 0)
+			at++;
+		cJSON_Delete(row);
+		if (levels[at] == NULL || at + step < 0 ||
+		    levels[at + step] == NULL) {
+			snprintf(err, errlen, "the priority is %s already",
+			    step > 0 ? "urgent" : "none");
+			return -1;
+		}
+		priority = levels[at + step];
+	}
 	if (!one_of(priority, levels)) {
 		snprintf(err, errlen, "priority is urgent, high, medium, low "
 		    "or none");
 		return -1;
 	}
+	c.text = priority;
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "priority", priority);
 	snprintf(summary, sizeof summary, "set conversation %lld priority "
@@ -314,6 +334,21 @@ conversation_mark_read(struct applier *ap, int64_t id, char *err,
 	    (long long)id);
 	return conversation_post(ap, id, "read", NULL, change_int, &c,
 	    summary, err, errlen);
+}
+
+int
+conversation_toggle_reminder(struct applier *ap, int64_t id, char *err,
+    size_t errlen)
+{
+	cJSON *row;
+	bool on;
+
+	if ((row = cached_row(ap, "conversation", "conversation", id, err,
+	    errlen)) == NULL)
+		return -1;
+	on = row_int(row, "payment_reminder") != 0;
+	cJSON_Delete(row);
+	return conversation_set_reminder(ap, id, !on, err, errlen);
 }
 
 /* ---- notifications ---------------------------------------------------- */

@@ -20,7 +20,8 @@
 int	conversation_set_status(struct applier *ap, int64_t id,
 	    const char *status, int64_t snoozed_until, char *err,
 	    size_t errlen);
-/* priority: urgent, high, medium, low or none. */
+/* priority: urgent, high, medium, low or none; or up or down a step
+ * from what the cache holds. */
 int	conversation_set_priority(struct applier *ap, int64_t id,
 	    const char *priority, char *err, size_t errlen);
 /* assignee 0 unassigns. */
@@ -48,6 +49,10 @@ int	conversation_handoff(struct applier *ap, int64_t id, const char *to,
 /* The customer's payment reminder on or off. */
 int	conversation_set_reminder(struct applier *ap, int64_t id,
 	    bool enabled, char *err, size_t errlen);
+
+/* Turns the payment reminder the other way from what the cache holds. */
+int	conversation_toggle_reminder(struct applier *ap, int64_t id, char *err,
+	    size_t errlen);
 
 /* Marks one of the user's notifications read (POST .../read). */
 int	notification_mark_read(struct applier *ap, int64_t id, char *err,

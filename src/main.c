@@ -425,7 +425,7 @@ main(int argc, char **argv)
 	config_defaults(&cfg);
 	path = config_find(cli_config);
 	if ((path != NULL && config_load(&cfg, path, err, sizeof err) != 0) ||
-	    ui_check_keys(&cfg, err, sizeof err) != 0) {
+	    ui_check_config(&cfg, err, sizeof err) != 0) {
 		fprintf(stderr, "mkt: %s\n", err);
 		free(path);
 		config_free(&cfg);

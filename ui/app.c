@@ -147,13 +147,19 @@ app_view(const struct app *app)
 	return (int)app->active;
 }
 
+int
+app_view_parent(int view)
+{
+	return view == PANE_THREAD ? PANE_CONVERSATIONS : PANE_ANY;
+}
+
 bool
 app_view_in(const struct app *app, int pane)
 {
 	int view = app_view(app);
 
 	return pane == PANE_ANY || pane == view ||
-	    (view == PANE_THREAD && pane == PANE_CONVERSATIONS);
+	    pane == app_view_parent(view);
 }
 
 const char *
@@ -210,7 +216,7 @@ app_confirm(struct app *app, int (*fn)(struct app *, int64_t), int64_t id,
 }
 
 int
-ui_check_keys(const struct mkt_config *cfg, char *err, size_t errlen)
+ui_check_config(const struct mkt_config *cfg, char *err, size_t errlen)
 {
 	int rc = keys_configure(cfg, err, errlen);
 

@@ -162,8 +162,11 @@ void	app_recount(struct app *app);
 /* The view keys go to: the active pane, PANE_PROBLEMS,
  * PANE_NOTIFICATIONS or PANE_THREAD. */
 int	app_view(const struct app *app);
-/* Whether commands of pane work in the current view: their own, and the
- * Conversations pane's inside a thread. */
+/* The view a view sits inside, whose commands and keys work in it too
+ * (a thread is inside Conversations), or PANE_ANY. */
+int	app_view_parent(int view);
+/* Whether commands of pane work in the current view: the global ones,
+ * the view's own and its parent's. */
 bool	app_view_in(const struct app *app, int pane);
 const char *app_view_title(const struct app *app, int view);
 /* The list the movement keys act on in the current view, or NULL. */

@@ -117,18 +117,23 @@ clamp(struct chat *c)
 
 /* ---- opening and reading ------------------------------------------------ */
 
-static void
+/* Returns whether an action was queued (the lists then need a
+ * reload for the unread count and the pending mark). */
+static bool
 mark_read(struct app *app, struct chat *c)
 {
 	char err[256];
 
 	if (!c->have_info || c->info.unread == 0)
-		return;
-	if (conversation_mark_read(app->ap, c->id, err, sizeof err) != 0)
-		app_error(app, "%s", err);
-	else if (app->sync != NULL)
-		sync_poke(app->sync);
+		return false;
 	c->info.unread = 0;
+	if (conversation_mark_read(app->ap, c->id, err, sizeof err) != 0) {
+		app_error(app, "%s", err);
+		return false;
+	}
+	if (app->sync != NULL)
+		sync_poke(app->sync);
+	return true;
 }
 
 static int
@@ -166,8 +171,8 @@ chat_open(struct app *app, struct chat *c, int64_t id)
 		c->open = false;
 		return -1;
 	}
-	mark_read(app, c);
-	app_reload_kinds(app, KIND_CONVERSATIONS | KIND_OUTBOX);
+	if (mark_read(app, c))
+		app_reload_kinds(app, KIND_CONVERSATIONS | KIND_OUTBOX);
 	return 0;
 }
 
@@ -206,8 +211,8 @@ chat_reload(struct app *app, struct chat *c)
 		return;
 	/* New messages while the thread is open are read: the user is
 	 * looking at them. */
-	if (c->thread.nmsgs != nmsgs)
-		mark_read(app, c);
+	if (c->thread.nmsgs != nmsgs && mark_read(app, c))
+		app_recount(app);
 }
 
 void

@@ -238,19 +238,20 @@ keys_configure(const struct mkt_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-/* A thread is inside the Conversations pane: its own bindings first,
- * then the pane's, then the global ones. */
+/* The view's own bindings first, then its parent's (app_view_parent),
+ * then the global ones. */
 const char *
 keys_lookup(int key, int pane)
 {
 	const char *global = NULL, *parent = NULL;
+	int up = app_view_parent(pane);
 
 	for (size_t i = 0; i < ntable; i++) {
 		if (table[i].key != key)
 			continue;
 		if (table[i].pane == pane)
 			return table[i].command;
-		if (pane == PANE_THREAD && table[i].pane == PANE_CONVERSATIONS)
+		if (up != PANE_ANY && table[i].pane == up)
 			parent = table[i].command;
 		if (table[i].pane == PANE_ANY)
 			global = table[i].command;

@@ -176,9 +176,13 @@ reload(struct app *app, enum pane_id self)
 	cp->queue.now = app->now;
 	/* A search reads a table filled when it ran: new messages must be
 	 * searched again to show up in it. */
-	if (cp->queue.search[0] != '\0' && (cp->queue.found = queue_search(app->db,
-	    cp->queue.search, err, sizeof err)) < 0)
+	if (cp->queue.search[0] != '\0' && (cp->queue.found = queue_search(
+	    app->db, cp->queue.search, err, sizeof err)) < 0)
 		app_error(app, "%s", err);
+	/* The thread first: it may mark new messages read, which the list
+	 * should then show. */
+	if (cp->chat.open)
+		chat_reload(app, &cp->chat);
 	if (cp->list.loaded) {
 		bool at_top = cp->list.win.pos == 0;
 
@@ -194,8 +198,6 @@ reload(struct app *app, enum pane_id self)
 		}
 	}
 	count_views(app, cp);
-	if (cp->chat.open)
-		chat_reload(app, &cp->chat);
 }
 
 /* The tab line: each view with its count, then what narrows the list. */

@@ -50,10 +50,6 @@ const char *const assign_words[] = { "me", "none", NULL };
 const char *const handoff_words[] = { "human", "ai", NULL };
 const char *const toggle_words[] = { "on", "off", NULL };
 
-static const char *const priorities[] = {
-	"none", "low", "medium", "high", "urgent"
-};
-
 /* ---- acting on the targets ---------------------------------------------- */
 
 typedef int (*conv_fn)(struct app *, int64_t id, const void *arg, char *err,
@@ -163,29 +159,7 @@ static int
 do_priority(struct app *app, int64_t id, const void *arg, char *err,
     size_t errlen)
 {
-	const char *want = arg;
-
-	if (strcmp(want, "up") == 0 || strcmp(want, "down") == 0) {
-		struct thread_info in;
-		int step = want[0] == 'u' ? 1 : -1, at = 0;
-
-		if (thread_info_load(app->db, id, app->now, &in, err,
-		    errlen) != 0)
-			return -1;
-		for (int i = 0; i < (int)nitems(priorities); i++)
-			if (in.priority != NULL &&
-			    strcmp(in.priority, priorities[i]) == 0)
-				at = i;
-		thread_info_free(&in);
-		at += step;
-		if (at < 0 || at >= (int)nitems(priorities)) {
-			snprintf(err, errlen, "priority is already %s",
-			    step > 0 ? "urgent" : "none");
-			return -1;
-		}
-		want = priorities[at];
-	}
-	return conversation_set_priority(app->ap, id, want, err, errlen);
+	return conversation_set_priority(app->ap, id, arg, err, errlen);
 }
 
 int
@@ -331,19 +305,11 @@ do_reminder(struct app *app, int64_t id, const void *arg, char *err,
     size_t errlen)
 {
 	const char *want = arg;
-	bool on;
 
-	if (want == NULL) {
-		struct thread_info in;
-
-		if (thread_info_load(app->db, id, app->now, &in, err,
-		    errlen) != 0)
-			return -1;
-		on = !in.payment_reminder;
-		thread_info_free(&in);
-	} else
-		on = strcmp(want, "on") == 0;
-	return conversation_set_reminder(app->ap, id, on, err, errlen);
+	if (want == NULL)
+		return conversation_toggle_reminder(app->ap, id, err, errlen);
+	return conversation_set_reminder(app->ap, id, strcmp(want, "on") == 0,
+	    err, errlen);
 }
 
 int

@@ -21,9 +21,10 @@ struct ui_options {
 						    sync is NULL */
 };
 
-/* Checks the [keys] section against the key and command tables, so a bad
- * binding is a config error before the screen is taken over. */
-int	ui_check_keys(const struct mkt_config *cfg, char *err, size_t errlen);
+/* Checks what only the interface can judge: the [keys] section against
+ * the key and command tables, and [ui] view against the queue's views,
+ * so a mistake is a config error before the screen is taken over. */
+int	ui_check_config(const struct mkt_config *cfg, char *err, size_t errlen);
 
 /* Runs until the user quits.  Returns 0, or -1 with a message in err
  * after the terminal has been restored. */

@@ -76,6 +76,21 @@ send C-n
 check "the [keys] binding runs its command" ' 2/[0-9]+ │'
 send q
 
+printf '[ui]\nview = "inbox"\n' > "$E2E_TMP/view.conf"
+out=$("$MKT_BIN" --config "$E2E_TMP/view.conf" 2>&1 </dev/null); rc=$?
+if [ $rc -eq 2 ] && printf '%s' "$out" | grep -q "view.conf: \[ui\] view: no view 'inbox'"; then
+	ok "an unknown [ui] view is a config error"
+else
+	not_ok "an unknown [ui] view is a config error (got $rc: $out)"
+fi
+
+# Unassigned sorts by waiting time; All, the default, by activity.
+printf '[ui]\nview = "unassigned"\n' > "$E2E_TMP/view.conf"
+tm kill-server 2>/dev/null
+e2e_start 100 30 -- --config "$E2E_TMP/view.conf"
+check "[ui] view opens on that view" ' sort waiting' 10
+send q
+
 out=$("$MKT_BIN" --demo 2>&1 </dev/null); rc=$?
 if [ $rc -eq 1 ] && printf '%s' "$out" | grep -q "needs a terminal"; then
 	ok "without a terminal mkt says so and exits 1"

@@ -491,6 +491,18 @@ demo_login(struct mktd *m, int n, const char *const *email, char **tok,
 	return 0;
 }
 
+int
+demo_finish(struct mktd *m, int n, char **tok)
+{
+	for (int i = 0; i < n; i++)
+		free(tok[i]);
+	if (m != NULL && mktd_stop(m) != 0) {
+		fprintf(stderr, "harness: mktd did not stop cleanly\n");
+		return -1;
+	}
+	return 0;
+}
+
 void
 reply_expect(const struct api_reply *r, long want, const char *code,
     const char *field, const char *what, const char *file, int line)

@@ -83,6 +83,9 @@ char		*api_login(struct mktd *m, const char *email,
  * 0, or -1 with the reason printed. */
 int		 demo_login(struct mktd *m, int n, const char *const *email,
 		    char **tok, int64_t *uid);
+/* The teardown of the same files: frees tok[0..n) and stops m (either
+ * may be NULL).  0, or -1 when mktd did not stop cleanly. */
+int		 demo_finish(struct mktd *m, int n, char **tok);
 
 /* Fails the running test unless r has status want and, where not NULL,
  * that error.code and error.field.  The message gives the caller's line,

@@ -207,13 +207,7 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	for (int r = 0; r < NROLES; r++)
-		free(t.tok[r]);
-	if (t.m != NULL && mktd_stop(t.m) != 0) {
-		fprintf(stderr, "mktd did not stop cleanly\n");
-		return -1;
-	}
-	return 0;
+	return demo_finish(t.m, NROLES, t.tok);
 }
 
 /* ---- the demo ----------------------------------------------------------- */

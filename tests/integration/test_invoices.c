@@ -176,13 +176,9 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	for (int r = 0; r < NROLES; r++)
-		free(t.tok[r]);
 	if (t.rw != NULL)
 		sqlite3_close(t.rw);
-	if (t.m != NULL && mktd_stop(t.m) != 0)
-		return -1;
-	return 0;
+	return demo_finish(t.m, NROLES, t.tok);
 }
 
 /* ---- drafts ------------------------------------------------------------- */
