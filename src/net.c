@@ -1,8 +1,14 @@
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -13,19 +19,36 @@
  * megabytes, and a runaway body must not eat the machine. */
 #define NET_BODY_MAX	(64u << 20)
 
-struct net {
-	CURLM		*multi;
-	CURL		*easy;
-	char		*base_url;
-	atomic_bool	 woken;		/* net_wakeup() since the last check */
-	atomic_bool	 cancelled;	/* net_cancel(): end everything */
-};
-
 struct buffer {
 	char	*data;
 	size_t	 len, cap;
 	bool	 overflow;
 };
+
+struct net {
+	CURLM		*multi;
+	CURL		*easy;
+	char		*base_url;
+	long		 low_speed_time;
+	long		 keepalive_count;
+	atomic_bool	 woken;		/* net_wakeup() since the last check */
+	atomic_bool	 cancelled;	/* net_cancel(): end everything */
+
+	/* The request in flight. */
+	bool		 busy;
+	struct net_request req;
+	char		*url;
+	struct curl_slist *hdrs;
+	struct buffer	 body;
+	char		 error[CURL_ERROR_SIZE];
+	bool		 quiet;		/* see net_request */
+	bool		 answering;	/* its answer has begun */
+	bool		 stalled;	/* and then stopped */
+	curl_off_t	 received;
+	time_t		 last_byte;
+};
+
+static void	finish_request(struct net *);
 
 int
 net_global_init(void)
@@ -59,6 +82,69 @@ collect(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+static time_t
+seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* libcurl sets SO_KEEPALIVE, idle and interval; the count it leaves to
+ * the system (9 on Linux, nine intervals: too slow to notice a link that
+ * went away) before libcurl 8.9. */
+static int
+set_keepalive_count(void *arg, curl_socket_t fd, curlsocktype purpose)
+{
+	struct net *n = arg;
+	int count = (int)n->keepalive_count;
+
+	(void)purpose;
+#ifdef TCP_KEEPCNT
+	if (count > 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+#endif
+	return CURL_SOCKOPT_OK;
+}
+
+static size_t
+header_seen(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct net *n = arg;
+
+	(void)ptr;
+	n->answering = true;
+	n->last_byte = seconds();
+	return size * nmemb;
+}
+
+/* A quiet request's own low-speed rule: once the answer has begun, a
+ * gap of low_speed_time seconds ends it, as for any other request. */
+static int
+progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	struct net *n = arg;
+	time_t now;
+
+	(void)dltotal;
+	(void)ultotal;
+	(void)ulnow;
+	if (!n->quiet)
+		return 0;
+	now = seconds();
+	if (dlnow != n->received) {
+		n->received = dlnow;
+		n->last_byte = now;
+	}
+	if (n->answering && now - n->last_byte >= n->low_speed_time) {
+		n->stalled = true;
+		return 1;
+	}
+	return 0;
+}
+
 struct net *
 net_new(const struct net_options *opt, char *err, size_t errlen)
 {
@@ -73,17 +159,29 @@ net_new(const struct net_options *opt, char *err, size_t errlen)
 		return NULL;
 	}
 	n->base_url = xstrdup(opt->base_url);
+	n->low_speed_time = opt->low_speed_time;
+	n->keepalive_count = opt->keepalive_count;
 	/* Settings that hold for every request; the handle is reused so the
 	 * connection stays alive between requests. */
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	/* The one encoding mktd speaks: "" would list every one libcurl
+	 * knows, on every request. */
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip");
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, opt->keepalive_idle);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, opt->keepalive_interval);
+	curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, set_keepalive_count);
+	curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, n);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, opt->connect_timeout);
 	/* A connection that delivers nothing for this long is dead, even
-	 * in the middle of an answer; long-polls get a whole-request
-	 * timeout instead, as the server says nothing while it waits. */
+	 * in the middle of an answer.  A quiet request turns this off
+	 * until its answer begins (progress() above). */
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, opt->low_speed_time);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_seen);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, n);
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, progress);
+	curl_easy_setopt(e, CURLOPT_XFERINFODATA, n);
+	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "mkt/" MKT_VERSION);
@@ -102,6 +200,7 @@ net_free(struct net *n)
 {
 	if (n == NULL)
 		return;
+	finish_request(n);
 	if (n->easy != NULL)
 		curl_easy_cleanup(n->easy);
 	if (n->multi != NULL)
@@ -138,11 +237,14 @@ request_headers(const struct net_request *req)
 	struct curl_slist *h = NULL;
 	char line[256];
 
-	h = curl_slist_append(h, "Accept: application/json");
 	if (req->body != NULL)
 		h = curl_slist_append(h, "Content-Type: application/json");
 	else
 		h = curl_slist_append(h, "Content-Type:");
+	/* No Accept, not even the one libcurl adds by itself: every answer
+	 * is JSON, and an idle poll pays for each byte of its headers once
+	 * a cycle. */
+	h = curl_slist_append(h, "Accept:");
 	/* libcurl would wait for "100 Continue" on larger bodies: a wasted
 	 * round trip on a slow link. */
 	h = curl_slist_append(h, "Expect:");
@@ -164,17 +266,16 @@ request_headers(const struct net_request *req)
 	return h;
 }
 
-/* Runs the transfer through the multi handle so that net_wakeup() can
- * end the wait.  0 when the transfer finished (*result says how), -1
- * when interrupted. */
+/* Drives the transfer started by net_start() to its end through the
+ * multi handle, so that net_wakeup() can end the wait.  0 when it
+ * finished (*result says how), -1 when interrupted. */
 static int
-perform(struct net *n, bool interruptible, CURLcode *result)
+perform(struct net *n, CURLcode *result)
 {
+	const struct net_request *req = &n->req;
 	int running = 1;
 
 	*result = CURLE_FAILED_INIT;
-	if (curl_multi_add_handle(n->multi, n->easy) != CURLM_OK)
-		return 0;
 	for (;;) {
 		CURLMsg *m;
 		int left;
@@ -192,36 +293,48 @@ perform(struct net *n, bool interruptible, CURLcode *result)
 		/* A wakeup during a push is kept for the next long-poll:
 		 * a write is never abandoned half-way for a poke. */
 		if (atomic_load(&n->cancelled) ||
-		    (interruptible && atomic_exchange(&n->woken, false))) {
-			curl_multi_remove_handle(n->multi, n->easy);
+		    (req->interruptible && atomic_exchange(&n->woken, false)))
 			return -1;
-		}
+		if (req->tick != NULL)
+			req->tick(req->tick_arg);
 	}
-	curl_multi_remove_handle(n->multi, n->easy);
 	return 0;
 }
 
-enum net_result
-net_send(struct net *n, const struct net_request *req,
-    struct net_reply *reply)
+/* Forgets the request in flight, if any; one cut off mid-way takes its
+ * connection with it. */
+static void
+finish_request(struct net *n)
 {
-	struct buffer body = { 0 };
-	struct curl_slist *hdrs;
-	CURL *e = n->easy;
-	CURLcode rc;
-	curl_off_t retry = -1;
-	char *url;
-	int how;
+	if (!n->busy)
+		return;
+	curl_multi_remove_handle(n->multi, n->easy);
+	curl_easy_setopt(n->easy, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(n->easy, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(n->hdrs);
+	free(n->url);
+	free(n->body.data);
+	n->hdrs = NULL;
+	n->url = NULL;
+	memset(&n->body, 0, sizeof n->body);
+	n->busy = false;
+}
 
-	memset(reply, 0, sizeof *reply);
-	reply->retry_after = -1;
+enum net_result
+net_start(struct net *n, const struct net_request *req)
+{
+	CURL *e = n->easy;
+	int running;
+
+	finish_request(n);
 	if (atomic_load(&n->cancelled) ||
 	    (req->interruptible && atomic_exchange(&n->woken, false)))
 		return NET_INTERRUPTED;
-	url = xasprintf("%s%s", n->base_url, req->path);
-	hdrs = request_headers(req);
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
+	n->req = *req;
+	n->url = xasprintf("%s%s", n->base_url, req->path);
+	n->hdrs = request_headers(req);
+	curl_easy_setopt(e, CURLOPT_URL, n->url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, n->hdrs);
 	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
 	curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	if (req->body != NULL) {
@@ -234,35 +347,97 @@ net_send(struct net *n, const struct net_request *req,
 		    (curl_off_t)0);
 	}
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, req->timeout);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
-	reply->error[0] = '\0';
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, reply->error);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, req->quiet > 0 ? 0L :
+	    n->low_speed_time);
+	n->quiet = req->quiet > 0;
+	n->answering = n->stalled = false;
+	n->received = 0;
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &n->body);
+	n->error[0] = '\0';
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, n->error);
+	if (curl_multi_add_handle(n->multi, e) != CURLM_OK) {
+		snprintf(n->error, sizeof n->error, "cannot start a request");
+		curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
+		curl_slist_free_all(n->hdrs);
+		free(n->url);
+		n->hdrs = NULL;
+		n->url = NULL;
+		return NET_TRANSPORT;
+	}
+	n->busy = true;
+	/* Connected already (a kept-alive connection), this sends the
+	 * request, and the server works on it while the caller does
+	 * something else. */
+	curl_multi_perform(n->multi, &running);
+	return NET_OK;
+}
 
-	how = perform(n, req->interruptible, &rc);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(hdrs);
-	free(url);
+enum net_result
+net_finish(struct net *n, struct net_reply *reply)
+{
+	CURL *e = n->easy;
+	CURLcode rc;
+	curl_off_t retry = -1;
+	int how;
+
+	memset(reply, 0, sizeof *reply);
+	reply->retry_after = -1;
+	if (!n->busy) {
+		snprintf(reply->error, sizeof reply->error, "%s",
+		    n->error[0] != '\0' ? n->error : "no request");
+		return NET_TRANSPORT;
+	}
+	how = perform(n, &rc);
 	if (how < 0) {
-		free(body.data);
+		finish_request(n);
 		snprintf(reply->error, sizeof reply->error, "interrupted");
 		return NET_INTERRUPTED;
 	}
 	if (rc != CURLE_OK) {
-		free(body.data);
-		if (body.overflow)
+		if (n->body.overflow)
 			snprintf(reply->error, sizeof reply->error,
 			    "answer larger than %u MiB", NET_BODY_MAX >> 20);
-		else if (reply->error[0] == '\0')
+		else if (n->stalled)
+			snprintf(reply->error, sizeof reply->error,
+			    "the answer stopped for %ld seconds",
+			    n->low_speed_time);
+		else
 			snprintf(reply->error, sizeof reply->error, "%s",
+			    n->error[0] != '\0' ? n->error :
 			    curl_easy_strerror(rc));
+		finish_request(n);
 		return NET_TRANSPORT;
 	}
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &reply->status);
 	if (curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &retry) == CURLE_OK &&
 	    retry > 0)
 		reply->retry_after = (long)retry;
-	reply->body = body.data != NULL ? body.data : xstrdup("");
-	reply->len = body.len;
+	reply->body = n->body.data != NULL ? n->body.data : xstrdup("");
+	reply->len = n->body.len;
+	memset(&n->body, 0, sizeof n->body);
+	finish_request(n);
 	return NET_OK;
+}
+
+void
+net_abandon(struct net *n)
+{
+	finish_request(n);
+}
+
+enum net_result
+net_send(struct net *n, const struct net_request *req,
+    struct net_reply *reply)
+{
+	enum net_result nr;
+
+	if ((nr = net_start(n, req)) != NET_OK) {
+		memset(reply, 0, sizeof *reply);
+		reply->retry_after = -1;
+		snprintf(reply->error, sizeof reply->error, "%s",
+		    nr == NET_INTERRUPTED ? "interrupted" : n->error);
+		return nr;
+	}
+	return net_finish(n, reply);
 }

@@ -6,7 +6,13 @@
  * from elsewhere.  Every request has bounded connect and low-speed
  * timeouts, asks for gzip, keeps the connection alive, verifies TLS
  * unless the configuration says insecure, and takes proxies from the
- * environment as libcurl does. */
+ * environment as libcurl does.
+ *
+ * A long-poll is silent for as long as the server waits, so the low-speed
+ * timeout cannot tell a dead peer from a quiet one there: TCP keepalive
+ * does (probes after keepalive_idle seconds of silence, every
+ * keepalive_interval, keepalive_count unanswered ones end the
+ * connection).  The probes are TCP segments, no HTTP bytes. */
 #ifndef MKT_NET_H
 #define MKT_NET_H
 
@@ -22,6 +28,9 @@ struct net_options {
 	bool		 insecure;	/* no TLS verification */
 	long		 connect_timeout;	/* seconds */
 	long		 low_speed_time;	/* seconds under 1 byte/s */
+	long		 keepalive_idle;	/* seconds, see above */
+	long		 keepalive_interval;
+	long		 keepalive_count;
 };
 
 enum net_result {
@@ -38,7 +47,13 @@ struct net_request {
 	int64_t		 if_match;	/* If-Match version, or 0 */
 	const char	*body;		/* JSON, or NULL */
 	long		 timeout;	/* whole request, seconds; 0: none */
+	/* Seconds the server may say nothing before it answers (a
+	 * long-poll's wait): low-speed checks start with the answer. */
+	long		 quiet;
 	bool		 interruptible;	/* may net_wakeup() abort it */
+	/* Called at least once a second while it waits, or NULL. */
+	void		(*tick)(void *);
+	void		*tick_arg;
 };
 
 struct net_reply {
@@ -59,6 +74,15 @@ void	 net_free(struct net *n);
 
 enum net_result net_send(struct net *n, const struct net_request *req,
 	    struct net_reply *reply);
+
+/* net_send() in two halves, so the caller can work while the server
+ * does: net_start() sends the request (when the connection is up) and
+ * returns; net_finish() waits for the answer.  One request at a time:
+ * a new start, or net_abandon(), drops the one in flight.  req's strings
+ * must last until the answer is in. */
+enum net_result net_start(struct net *n, const struct net_request *req);
+enum net_result net_finish(struct net *n, struct net_reply *reply);
+void	 net_abandon(struct net *n);
 void	 net_reply_free(struct net_reply *reply);
 
 /* Thread-safe: makes a pending interruptible net_send() return

@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "apply.h"
+#include "fts.h"
 #include "net.h"
 #include "outbox.h"
 #include "session.h"
@@ -29,6 +30,25 @@
 #define CONNECT_TIMEOUT		10	/* seconds */
 #define LOW_SPEED_TIME		30	/* seconds without a byte */
 #define WRITE_TIMEOUT		60	/* one push, whole request */
+/* A long-poll says nothing for up to an hour; TCP keepalive is what
+ * notices that the link under it died (a laptop changed networks): at
+ * most IDLE + INTERVAL * COUNT seconds after the last byte, 90 s, at the
+ * price of one probe and its answer (about 100 bytes of TCP/IP headers,
+ * no HTTP) a minute while idle.  low_bandwidth trades the other way:
+ * 5.5 minutes, a probe every 4. */
+#define KEEPALIVE_IDLE		60
+#define KEEPALIVE_INTERVAL	10
+#define KEEPALIVE_COUNT		3
+#define LOWBW_KEEPALIVE_IDLE	240
+#define LOWBW_KEEPALIVE_INTERVAL 30
+/* The feed's own page size when none is asked for (openapi.yaml). */
+#define FEED_LIMIT_DEFAULT	500
+/* The longest wait a server of the first contract takes. */
+#define FEED_WAIT_OLD_MAX	60
+/* An access token is renewed this long before it expires (at most a
+ * tenth of its life), so a request never leaves with one the server will
+ * refuse: a 401 and its retry cost a round trip and some 600 bytes. */
+#define TOKEN_MARGIN		60
 #define BACKOFF_FIRST		1	/* seconds */
 #define BACKOFF_MAX		60
 #define BACKFILL_PAGE		100
@@ -60,7 +80,12 @@ struct syncer {
 	sqlite3		*db;
 	struct applier	*ap;
 	struct net	*net;
+	bool		 ahead;		/* next page requested */
+	char		 ahead_path[256];
+	bool		 filling;	/* a first sync: see fts.h */
+	bool		 fts_off;	/* the triggers are off on db */
 	char		*access;	/* in memory only: 30 minutes */
+	time_t		 access_until;	/* renew it from then on */
 	char		*refresh;	/* as on disk */
 	long		 retry_after;	/* from the last 429/503, or -1 */
 	int		 backoff;	/* seconds of the last wait */
@@ -257,6 +282,19 @@ describe(const struct net_reply *r, char *out, size_t len)
 	cJSON_Delete(j);
 }
 
+/* Whether an error body names field as the culprit. */
+static bool
+error_field_is(const struct net_reply *r, const char *field)
+{
+	cJSON *j = cJSON_Parse(r->body);
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(e, "field");
+	bool yes = cJSON_IsString(f) && strcmp(f->valuestring, field) == 0;
+
+	cJSON_Delete(j);
+	return yes;
+}
+
 static enum step
 transient(struct syncer *s, const struct net_reply *r, enum net_result nr)
 {
@@ -280,8 +318,10 @@ save_tokens(struct syncer *s, const char *body, char *err, size_t errlen)
 	cJSON *j = cJSON_Parse(body);
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "access_token");
 	const cJSON *r = cJSON_GetObjectItemCaseSensitive(j, "refresh_token");
+	const cJSON *ttl = cJSON_GetObjectItemCaseSensitive(j, "expires_in");
 	const cJSON *u = cJSON_GetObjectItemCaseSensitive(j, "user");
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(u, "id");
+	double life, margin;
 	int rc = -1;
 
 	if (!cJSON_IsString(a) || !cJSON_IsString(r)) {
@@ -296,6 +336,12 @@ save_tokens(struct syncer *s, const char *body, char *err, size_t errlen)
 	free(s->refresh);
 	s->access = xstrdup(a->valuestring);
 	s->refresh = xstrdup(r->valuestring);
+	/* Without a lifetime the token is used until the server refuses
+	 * it. */
+	life = cJSON_IsNumber(ttl) && ttl->valuedouble > 0 ?
+	    ttl->valuedouble : 1e9;
+	margin = life / 10 < TOKEN_MARGIN ? life / 10 : TOKEN_MARGIN;
+	s->access_until = time(NULL) + (time_t)(life - margin);
 	if (cJSON_IsNumber(id))
 		state_set_int(s->db, "user_id", (int64_t)id->valuedouble);
 	rc = 0;
@@ -371,8 +417,10 @@ ensure_auth(struct syncer *s, char *err, size_t errlen)
 	enum step st;
 	char *pw;
 
-	if (s->access != NULL)
+	if (s->access != NULL && time(NULL) < s->access_until)
 		return STEP_OK;
+	free(s->access);
+	s->access = NULL;
 	if (s->refresh != NULL) {
 		st = refresh_tokens(s, err, errlen);
 		if (st != STEP_AUTH)
@@ -408,6 +456,11 @@ authed_send(struct syncer *s, struct net_request *req, struct net_reply *r,
 	char err[256];
 	enum step st;
 
+	/* One request at a time: this one goes first. */
+	if (s->ahead) {
+		net_abandon(s->net);
+		s->ahead = false;
+	}
 	for (int tries = 0; tries < 2; tries++) {
 		if ((st = ensure_auth(s, err, sizeof err)) != STEP_OK) {
 			memset(r, 0, sizeof *r);
@@ -526,36 +579,69 @@ count_type(struct sync_counts *c, const char *type, bool deleted)
 	c->per_type[i].n++;
 }
 
-/* Applies one page and moves the cursor, all or nothing. */
+/* Ends a page that will not be committed.  Triggers turned off for it
+ * go back on: whatever the next page finds, it decides again. */
 static enum step
-apply_page(struct syncer *s, const cJSON *changes, int64_t next,
+abandon_page(struct syncer *s, enum step st)
+{
+	store_rollback(s->db);
+	if (s->fts_off) {
+		fts_resume_triggers(s->db);
+		s->fts_off = false;
+	}
+	return st;
+}
+
+/* Applies one page and moves the cursor, all or nothing.  While the
+ * cache fills, the full-text indexes wait (see fts.h) and the page that
+ * drains the feed, last, rebuilds them. */
+static enum step
+apply_page(struct syncer *s, const cJSON *changes, int64_t next, bool last,
     struct sync_counts *counts, unsigned *kinds, char *err, size_t errlen)
 {
 	const cJSON *c;
+	int rc;
 
 	if (store_begin(s->db, err, errlen) != 0)
 		return STEP_CACHE;
+	if (s->filling) {
+		if ((rc = fts_defer(s->db, err, errlen)) < 0)
+			return abandon_page(s, STEP_CACHE);
+		s->fts_off = rc == 1;
+	}
+	apply_page_begin(s->ap);
 	cJSON_ArrayForEach(c, changes) {
 		const cJSON *type = cJSON_GetObjectItemCaseSensitive(c, "type");
 		const cJSON *op = cJSON_GetObjectItemCaseSensitive(c, "op");
 
 		if (apply_change(s->ap, c, kinds, err, errlen) != 0) {
-			store_rollback(s->db);
+			apply_page_end(s->ap);
 			/* A page we cannot read is the server's fault or the
 			 * link's; the cursor stays and it is asked again. */
-			return STEP_NET;
+			return abandon_page(s, STEP_NET);
 		}
 		if (cJSON_IsString(type) && cJSON_IsString(op))
 			count_type(counts, type->valuestring,
 			    strcmp(op->valuestring, "delete") == 0);
 	}
+	apply_page_end(s->ap);
 	if (state_set_int(s->db, "cursor", next) != 0) {
 		snprintf(err, errlen, "cannot write the cache: %s",
 		    sqlite3_errmsg(s->db));
-		store_rollback(s->db);
-		return STEP_CACHE;
+		return abandon_page(s, STEP_CACHE);
 	}
-	return store_commit(s->db, err, errlen) == 0 ? STEP_OK : STEP_CACHE;
+	/* Also when this mkt may not turn the triggers off but an earlier
+	 * run did (the mark), so no index stays behind for good. */
+	if (last && s->filling && (s->fts_off || fts_stale(s->db)) &&
+	    fts_rebuild(s->db, err, errlen) != 0)
+		return abandon_page(s, STEP_CACHE);
+	if (store_commit(s->db, err, errlen) != 0)
+		return abandon_page(s, STEP_CACHE);
+	if (last && s->filling) {
+		s->filling = s->fts_off = false;
+		*kinds |= KIND_CONVERSATIONS | KIND_KB | KIND_INVOICES;
+	}
+	return STEP_OK;
 }
 
 static void
@@ -572,14 +658,93 @@ mark_synced(struct syncer *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* While a long-poll is parked the cache is as current as the server:
+ * the status bar's "synced" time says so, once a minute. */
+static void
+poll_tick(void *arg)
+{
+	struct syncer *s = arg;
+	time_t now = time(NULL);
+	bool moved = false;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->status.conn == SYNC_ONLINE && !s->status.first_sync &&
+	    now / 60 != s->status.last_sync / 60) {
+		s->status.last_sync = now;
+		moved = true;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (moved)
+		wake_ui(s, KIND_STATUS);
+}
+
+/* The feed's path for the page after since.  Parameters the server
+ * would assume anyway are left out: an idle poll pays for its every byte
+ * once a cycle. */
+static void
+feed_path(struct syncer *s, int64_t since, int wait, char *path, size_t len)
+{
+	char extra[64] = "";
+	size_t n = 0;
+
+	if (s->page_size != FEED_LIMIT_DEFAULT)
+		n += (size_t)snprintf(extra + n, sizeof extra - n, "&limit=%d",
+		    s->page_size);
+	if (wait > 0)
+		n += (size_t)snprintf(extra + n, sizeof extra - n, "&wait=%d",
+		    wait);
+	if (s->history_days > 0)
+		snprintf(extra + n, sizeof extra - n, "&history_days=%d",
+		    s->history_days);
+	snprintf(path, len, "/api/v1/changes?since=%" PRId64 "%s", since,
+	    extra);
+}
+
+/* Asks for the page after since without waiting for it: the server
+ * builds it while this one is applied, and the next pull() takes it.
+ * Only with a token that will still be good; anything else the engine
+ * sends first drops it (authed_send). */
+static void
+prefetch(struct syncer *s, int64_t since)
+{
+	struct net_request req = { .method = "GET", .path = s->ahead_path,
+	    .timeout = LOW_SPEED_TIME, .token = s->access };
+
+	if (s->access == NULL || time(NULL) >= s->access_until)
+		return;
+	feed_path(s, since, 0, s->ahead_path, sizeof s->ahead_path);
+	s->ahead = net_start(s->net, &req) == NET_OK;
+}
+
+/* The answer to the prefetched request for path, if there is one;
+ * false when there is none, or it was refused for its token (then the
+ * request is sent again the usual way). */
+static bool
+take_ahead(struct syncer *s, const char *path, struct net_reply *r,
+    enum net_result *nr)
+{
+	if (!s->ahead || strcmp(path, s->ahead_path) != 0)
+		return false;
+	s->ahead = false;
+	*nr = net_finish(s->net, r);
+	if (*nr != NET_OK || r->status != 401)
+		return true;
+	net_reply_free(r);
+	free(s->access);
+	s->access = NULL;
+	return false;
+}
+
 /* One page of the feed, long-polling wait seconds when there is nothing
  * new.  *more says whether the server has more right away. */
 static enum step
 pull(struct syncer *s, int wait, bool *more, struct sync_counts *counts)
 {
-	char path[256], days[32] = "", err[300] = "";
+	char path[256], err[300] = "";
 	struct net_request req = { .method = "GET", .path = path,
-	    .timeout = wait + LOW_SPEED_TIME, .interruptible = wait > 0 };
+	    .timeout = wait + LOW_SPEED_TIME, .quiet = wait,
+	    .interruptible = wait > 0, .tick = wait > 0 ? poll_tick : NULL,
+	    .tick_arg = s };
 	struct net_reply r;
 	enum net_result nr;
 	const cJSON *changes, *next, *m, *left;
@@ -588,14 +753,17 @@ pull(struct syncer *s, int wait, bool *more, struct sync_counts *counts)
 	cJSON *j;
 
 	*more = false;
-	if (s->history_days > 0)
-		snprintf(days, sizeof days, "&history_days=%d",
-		    s->history_days);
-	snprintf(path, sizeof path, "/api/v1/changes?since=%" PRId64
-	    "&limit=%d&wait=%d%s", state_int(s->db, "cursor"), s->page_size,
-	    wait, days);
-	if ((st = authed_send(s, &req, &r, &nr)) != STEP_OK)
+	feed_path(s, state_int(s->db, "cursor"), wait, path, sizeof path);
+	if (!(wait == 0 && take_ahead(s, path, &r, &nr)) &&
+	    (st = authed_send(s, &req, &r, &nr)) != STEP_OK)
 		return st;
+	if (nr == NET_OK && r.status == 400 && wait > FEED_WAIT_OLD_MAX &&
+	    error_field_is(&r, "wait")) {
+		/* A server older than hour-long polls: poll as it allows. */
+		s->poll_wait = FEED_WAIT_OLD_MAX;
+		net_reply_free(&r);
+		return STEP_INTERRUPTED;
+	}
 	if (nr != NET_OK || r.status != 200) {
 		st = transient(s, &r, nr);
 		net_reply_free(&r);
@@ -613,8 +781,14 @@ pull(struct syncer *s, int wait, bool *more, struct sync_counts *counts)
 		set_conn(s, SYNC_OFFLINE, "the server sent a malformed page");
 		return STEP_NET;
 	}
-	st = apply_page(s, changes, (int64_t)next->valuedouble, counts,
-	    &kinds, err, sizeof err);
+	if (cJSON_IsTrue(m) && wait == 0)
+		prefetch(s, (int64_t)next->valuedouble);
+	st = apply_page(s, changes, (int64_t)next->valuedouble,
+	    !cJSON_IsTrue(m), counts, &kinds, err, sizeof err);
+	if (st != STEP_OK && s->ahead) {
+		net_abandon(s->net);
+		s->ahead = false;
+	}
 	if (st == STEP_OK) {
 		*more = cJSON_IsTrue(m);
 		pthread_mutex_lock(&s->lock);
@@ -755,6 +929,11 @@ sync_new(const struct mkt_config *cfg, const char *cache_path,
 		.base_url = cfg->url, .ca_file = cfg->ca_file,
 		.insecure = cfg->insecure, .connect_timeout = CONNECT_TIMEOUT,
 		.low_speed_time = LOW_SPEED_TIME,
+		.keepalive_idle = cfg->low_bandwidth ? LOWBW_KEEPALIVE_IDLE :
+		    KEEPALIVE_IDLE,
+		.keepalive_interval = cfg->low_bandwidth ?
+		    LOWBW_KEEPALIVE_INTERVAL : KEEPALIVE_INTERVAL,
+		.keepalive_count = KEEPALIVE_COUNT,
 	};
 	int rc;
 
@@ -774,10 +953,10 @@ sync_new(const struct mkt_config *cfg, const char *cache_path,
 		s->cfg_password = xstrdup(cfg->password);
 	s->history_days = cfg->history_days;
 	/* Low bandwidth: smaller pages arrive sooner on a slow link, and a
-	 * longer poll means fewer idle round trips. */
+	 * failed one costs less to fetch again. */
 	s->page_size = cfg->low_bandwidth && cfg->page_size > 100 ? 100 :
 	    cfg->page_size;
-	s->poll_wait = cfg->low_bandwidth ? 60 : cfg->poll_wait;
+	s->poll_wait = cfg->poll_wait;
 	s->token_path = token_path != NULL ? xstrdup(token_path) :
 	    session_token_path(cfg->url, err, errlen);
 	if (s->token_path == NULL)
@@ -797,6 +976,7 @@ sync_new(const struct mkt_config *cfg, const char *cache_path,
 	s->status.insecure = cfg->insecure;
 	s->status.last_sync = (time_t)state_int(s->db, "last_sync_at");
 	s->status.first_sync = state_int(s->db, "complete") == 0;
+	s->filling = s->status.first_sync || fts_stale(s->db);
 	return s;
 fail:
 	sync_free(s);

@@ -120,6 +120,10 @@ int		 api_not_found(struct response *resp, const char *what);
 /* A query-string parameter, or NULL. */
 const char	*api_query(const struct request *req, const char *name);
 
+/* Whether the client has closed its end of the connection (a long-poll
+ * it gave up on), so a handler may stop waiting for it.  Never blocks. */
+bool		 api_client_gone(const struct request *req);
+
 /* The statement prepared with its values bound from types, one letter a
  * value: 'i' an int64, 'z' an int64 bound as NULL when 0 (an absent id),
  * 'n' an int64 bound as NULL when negative (an absent amount), 't' a

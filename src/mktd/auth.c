@@ -213,8 +213,7 @@ static int
 tokens_reply(struct server *srv, struct response *resp, const struct user *u,
     const char *refresh, int64_t now)
 {
-	char *access = jwt_issue(srv->jwt_key, u->id, role_name(u->role), now,
-	    access_ttl);
+	char *access = jwt_issue(srv->jwt_key, u->id, now, access_ttl);
 	cJSON *j;
 
 	if (access == NULL)

@@ -19,7 +19,14 @@
 
 #define FEED_LIMIT_DEFAULT	500
 #define FEED_LIMIT_MAX		5000
-#define FEED_WAIT_MAX		60
+/* An idle client costs one request per wait: an hour keeps it to a few
+ * hundred bytes an hour.  TCP keepalive, not a short wait, is how the
+ * client notices a dead connection. */
+#define FEED_WAIT_MAX		3600
+/* How often a waiting long-poll checks that its client is still there:
+ * one that gave up (to push an action) must not hold a thread for the
+ * rest of the hour. */
+#define CLIENT_CHECK		2
 #define BACKFILL_DEFAULT	100
 #define BACKFILL_MAX		500
 
@@ -626,20 +633,26 @@ page_read(struct server *srv, const struct user *viewer, struct page *p)
  * the rest of the feed on every page; this is one range count over the
  * primary key.  So it is an upper bound, there only for a client's
  * progress bar during a first sync, never a count to check against.
+ * Counting is bounded too: all of the rest on every page of a large
+ * first sync is quadratic, minutes on millions of entries.  Past
+ * REMAINING_COUNTED the span of sequence numbers left bounds it instead.
  */
+#define REMAINING_COUNTED	20000
+
 static int64_t
-count_after(sqlite3 *db, int64_t seq)
+count_after(sqlite3 *db, int64_t seq, int64_t last)
 {
 	sqlite3_stmt *st;
 	int64_t n = 0;
 
-	if ((st = api_prepare(db, "SELECT count(*) FROM changes WHERE "
-	    "seq > ?", "i", seq)) == NULL)
+	if ((st = api_prepare(db, "SELECT count(*) FROM (SELECT 1 FROM "
+	    "changes WHERE seq > ? LIMIT ?)", "ii", seq,
+	    (int64_t)REMAINING_COUNTED + 1)) == NULL)
 		return 0;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	return n;
+	return n > REMAINING_COUNTED && last - seq > n ? last - seq : n;
 }
 
 static void
@@ -647,6 +660,38 @@ deadline_after(struct timespec *ts, int64_t seconds)
 {
 	clock_gettime(CLOCK_MONOTONIC, ts);	/* srv->changed's clock */
 	ts->tv_sec += (time_t)seconds;
+}
+
+static bool
+before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec &&
+	    a->tv_nsec < b->tv_nsec);
+}
+
+/* Waits, with srv->lock held, until the feed moves past seen, the
+ * deadline passes, the server stops or the client goes.  Whether the
+ * feed moved. */
+static bool
+wait_for_change(struct server *srv, struct request *req, int64_t seen,
+    const struct timespec *deadline)
+{
+	struct timespec now, until;
+
+	for (;;) {
+		if (srv->last_seq != seen)
+			return true;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (srv->stopping || !before(&now, deadline) ||
+		    api_client_gone(req))
+			return false;
+		until = now;
+		until.tv_sec += CLIENT_CHECK;
+		if (before(deadline, &until))
+			until = *deadline;
+		/* Woken by a commit, or at the slice's end to look again. */
+		pthread_cond_timedwait(&srv->changed, &srv->lock, &until);
+	}
 }
 
 /* ROUTE_STREAM: takes srv->lock itself, and gives it up while waiting. */
@@ -659,7 +704,7 @@ changes(struct server *srv, struct request *req, struct response *resp)
 
 	if (query_int(req, resp, "since", 0, INT64_MAX, false, &p.since) ||
 	    query_int(req, resp, "limit", 1, FEED_LIMIT_MAX, true, &p.limit) ||
-	    query_int(req, resp, "wait", 0, FEED_WAIT_MAX, false, &wait) ||
+	    query_int(req, resp, "wait", 0, FEED_WAIT_MAX, true, &wait) ||
 	    query_int(req, resp, "history_days", 0, 36500, false, &days))
 		return resp->status;
 	if (days > 0)
@@ -672,21 +717,14 @@ changes(struct server *srv, struct request *req, struct response *resp)
 		return api_error(resp, 500, "internal", "feed query failed",
 		    NULL);
 	}
+	/* Changes this viewer cannot see wake us too; then the page is read
+	 * again and, still empty, we wait out the rest.  The token was
+	 * checked when the request came: the wait may outlast it. */
 	while (page_read(srv, req->user, &p) == 0 && wait > 0 &&
-	    !srv->stopping) {
-		int64_t seen = srv->last_seq;
-		int rc = 0;
-
-		/* Changes this viewer cannot see wake us too; then the page
-		 * is read again and, still empty, we wait out the rest. */
-		while (srv->last_seq == seen && !srv->stopping && rc == 0)
-			rc = pthread_cond_timedwait(&srv->changed, &srv->lock,
-			    &deadline);
-		if (srv->last_seq == seen)
-			break;
-	}
+	    wait_for_change(srv, req, srv->last_seq, &deadline))
+		continue;
 	sqlite3_finalize(p.st);
-	remaining = p.more ? count_after(srv->db, p.next) : 0;
+	remaining = p.more ? count_after(srv->db, p.next, srv->last_seq) : 0;
 	pthread_mutex_unlock(&srv->lock);
 
 	resp->json = cJSON_CreateObject();

@@ -3,6 +3,7 @@
  * the handler, under srv->lock and, for writes, in a transaction → the
  * response, gzip'd when the client accepts it. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,13 +25,16 @@
  * JSON action needs and small enough that 256 connections fit. */
 #define BODY_LIMIT	(1u << 20)
 #define CONN_LIMIT	256
-/* Idle seconds before a connection is dropped; more than the longest
- * long-poll (60 s) so a client waiting between polls keeps its socket. */
+/* Idle seconds between requests before a connection is dropped.  The
+ * time a handler holds the connection (a long-poll, up to an hour) does
+ * not count: each connection has its thread, and MHD's clock for it
+ * runs only while that thread is in MHD. */
 #define CONN_TIMEOUT	90
 /* Smaller bodies are not worth the gzip header. */
 #define GZIP_MIN	256
 
-#define JSON_TYPE	"application/json; charset=utf-8"
+/* JSON is UTF-8 by definition (RFC 8259 defines no charset parameter). */
+#define JSON_TYPE	"application/json"
 
 /* Every domain's route table.  A new domain file adds its table here
  * (and its extern in api.h): the route list is this array. */
@@ -155,6 +159,24 @@ api_query(const struct request *req, const char *name)
 	    name);
 }
 
+bool
+api_client_gone(const struct request *req)
+{
+	const union MHD_ConnectionInfo *ci;
+	char c;
+	ssize_t n;
+
+	ci = MHD_get_connection_info(req->conn,
+	    MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL)
+		return false;
+	/* EOF is a close; a byte would be a pipelined request, still a
+	 * client; an error is a reset. */
+	n = recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR);
+}
+
 static const char *
 header(struct MHD_Connection *mc, const char *name)
 {
@@ -221,6 +243,53 @@ gzip(const char *in, size_t n, size_t *outlen)
 	return out;
 }
 
+/* v's decimal digits, NUL-terminated, into buf[24]. */
+static void
+decimal(int64_t v, char *buf)
+{
+	char tmp[24];
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*buf++ = '-';
+	while (n > 0)
+		*buf++ = tmp[--n];
+	*buf = '\0';
+}
+
+/*
+ * This cJSON prints each number with printf("%1.15g") and reads it back
+ * with sscanf() to check it, most of the cost of printing a page of the
+ * feed, which is thousands of ids, times and amounts.  Integers (all
+ * this API sends, within 2^53) are printed here instead, as raw text,
+ * with the same digits.
+ */
+static void
+integers_as_text(cJSON *j)
+{
+	char buf[24];
+
+	for (cJSON *e = j != NULL ? j->child : NULL; e != NULL; e = e->next) {
+		double d = e->valuedouble;
+
+		if (cJSON_IsArray(e) || cJSON_IsObject(e))
+			integers_as_text(e);
+		else if (cJSON_IsNumber(e) && d >= -9007199254740992.0 &&
+		    d <= 9007199254740992.0 && d == (double)(int64_t)d) {
+			decimal((int64_t)d, buf);
+			if ((e->valuestring = cJSON_malloc(strlen(buf) + 1)) ==
+			    NULL)
+				continue;
+			memcpy(e->valuestring, buf, strlen(buf) + 1);
+			e->type = cJSON_Raw;
+		}
+	}
+}
+
 /* resp->json becomes resp->text.  A body that is one versioned row gets
  * its version as the ETag, the value If-Match takes back. */
 static void
@@ -233,6 +302,7 @@ flatten(struct conn *c, struct response *resp)
 	v = cJSON_GetObjectItemCaseSensitive(resp->json, "version");
 	if (cJSON_IsNumber(v))
 		snprintf(c->etag, sizeof c->etag, "\"%.0f\"", v->valuedouble);
+	integers_as_text(resp->json);
 	free(resp->text);
 	resp->text = cJSON_PrintUnformatted(resp->json);
 	resp->content_type = JSON_TYPE;
@@ -263,7 +333,7 @@ respond(struct MHD_Connection *mc, struct conn *c, const char *method,
 	struct MHD_Response *r;
 	enum MHD_Result rc;
 	char *body, *z, num[24];
-	size_t len, zlen;
+	size_t len, plain_len, zlen;
 	int status = resp->status > 0 ? resp->status : 200;
 	bool zipped = false;
 
@@ -274,7 +344,7 @@ respond(struct MHD_Connection *mc, struct conn *c, const char *method,
 		free(body);
 		body = NULL;
 	}
-	len = body != NULL ? strlen(body) : 0;
+	len = plain_len = body != NULL ? strlen(body) : 0;
 	if (len > GZIP_MIN && accepts_gzip(header(mc, "Accept-Encoding")) &&
 	    (z = gzip(body, len, &zlen)) != NULL) {
 		free(body);
@@ -289,11 +359,13 @@ respond(struct MHD_Connection *mc, struct conn *c, const char *method,
 		free(body);
 		return MHD_NO;
 	}
-	if (body != NULL) {
+	if (body != NULL)
 		MHD_add_response_header(r, "Content-Type",
 		    resp->content_type != NULL ? resp->content_type : JSON_TYPE);
+	/* Only a body that gzip would take varies with Accept-Encoding; an
+	 * idle long-poll's is smaller, and it goes out once a cycle. */
+	if (plain_len > GZIP_MIN)
 		MHD_add_response_header(r, "Vary", "Accept-Encoding");
-	}
 	if (zipped)
 		MHD_add_response_header(r, "Content-Encoding", "gzip");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
@@ -686,8 +758,9 @@ http_start(struct server *srv, const char *addr, int port, bool verbose,
 	}
 	http.srv = srv;
 	http.verbose = verbose;
-	/* A long-poll blocks its thread for up to a minute, so each
-	 * connection gets its own thread; the limit bounds them. */
+	/* A long-poll blocks its thread for up to an hour, so each
+	 * connection gets its own thread; the limit bounds them, and a
+	 * poll whose client left ends within seconds (feed.c). */
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG,
 	    (uint16_t)port, NULL, NULL, on_request, NULL,

@@ -114,25 +114,30 @@ b64url_json(cJSON *j)
 	return out;
 }
 
+/*
+ * The token rides on every request, an idle long-poll's included, so it
+ * carries only what the server reads back: who (sub), until when (exp),
+ * and a jti that keeps two tokens issued in the same second apart.  The
+ * role is loaded from the database on each request, so a claim could
+ * only be stale; typ and iat say nothing the server needs.
+ */
 char *
-jwt_issue(const unsigned char key[JWT_KEY_LEN], int64_t sub, const char *role,
-    int64_t now, int64_t ttl)
+jwt_issue(const unsigned char key[JWT_KEY_LEN], int64_t sub, int64_t now,
+    int64_t ttl)
 {
-	static const char header[] = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
-	unsigned char rnd[16];
+	static const char header[] = "eyJhbGciOiJIUzI1NiJ9";
+	unsigned char rnd[12];
 	char jti[32], subs[24], sig[SIG_B64_LEN + 1], *payload, *tok = NULL;
 	cJSON *claims;
 	size_t n;
 
-	/* header is base64url of {"alg":"HS256","typ":"JWT"} */
+	/* header is base64url of {"alg":"HS256"} */
 	if (RAND_bytes(rnd, sizeof rnd) != 1)
 		return NULL;
 	b64url_encode(rnd, sizeof rnd, jti);
 	snprintf(subs, sizeof subs, "%lld", (long long)sub);
 	claims = cJSON_CreateObject();
 	cJSON_AddStringToObject(claims, "sub", subs);
-	cJSON_AddStringToObject(claims, "role", role);
-	cJSON_AddNumberToObject(claims, "iat", (double)now);
 	cJSON_AddNumberToObject(claims, "exp", (double)(now + ttl));
 	cJSON_AddStringToObject(claims, "jti", jti);
 	payload = b64url_json(claims);

@@ -15,10 +15,10 @@ enum jwt_status {
 	JWT_EXPIRED = -2,
 };
 
-/* A signed token with claims sub, role, iat, exp = now + ttl and a
- * random jti.  Malloc'd, or NULL. */
+/* A signed token with claims sub, exp = now + ttl and a random jti.
+ * Malloc'd, or NULL. */
 char	*jwt_issue(const unsigned char key[JWT_KEY_LEN], int64_t sub,
-	    const char *role, int64_t now, int64_t ttl);
+	    int64_t now, int64_t ttl);
 
 /* Checks the alg, the signature (in constant time) and exp; on JWT_OK
  * *sub is the subject, a positive user id. */

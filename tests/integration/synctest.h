@@ -37,4 +37,9 @@ void	assert_cache_matches(const char *cache, const char *server_db);
 /* Asserts PRAGMA integrity_check answers ok. */
 void	assert_integrity(const char *path);
 
+/* Asserts every full-text index of the cache is sound and holds, term by
+ * term, what the schema's triggers would have put there for its rows,
+ * and that no rebuild is still owed (src/fts.h). */
+void	assert_search_rebuilt(const char *cache);
+
 #endif

@@ -1,9 +1,10 @@
 /* The change feed: a fresh client pages through everything it may see in
  * bounded pages and one global order; tombstones and compaction; the
  * long-poll (timeout, early wake-up on another client's write, no wake-up
- * for changes the viewer cannot see); scope per role, contact redaction;
- * the message backfill and the history window.  One mktd --demo serves
- * the file; expectations are read from its database, opened read-only. */
+ * for changes the viewer cannot see, an end when its client goes); scope
+ * per role, contact redaction; the message backfill and the history
+ * window.  One mktd --demo serves the file; expectations are read from
+ * its database, opened read-only. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <sqlite3.h>
 
@@ -269,7 +274,7 @@ static void
 page_size_is_bounded_and_parameters_checked(void **state)
 {
 	static const char *const bad[] = {
-		"wait=61", "wait=-1", "since=-1", "limit=0", "limit=abc",
+		"wait=1h", "wait=-1", "since=-1", "limit=0", "limit=abc",
 		"since=1x", "history_days=x",
 	};
 	struct api_reply r = get(ADMIN, "/api/v1/changes?since=0&limit=999999");
@@ -284,6 +289,13 @@ page_size_is_bounded_and_parameters_checked(void **state)
 	expect_status(r, 200);
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json,
 	    "changes")), 500);
+	api_reply_free(&r);
+	/* A wait over the hour is taken as the hour, like a limit over
+	 * 5000; with changes to send it does not wait at all. */
+	r = get(ADMIN, "/api/v1/changes?since=0&limit=1&wait=999999");
+	expect_status(r, 200);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json,
+	    "changes")), 1);
 	api_reply_free(&r);
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		r = get(ADMIN, "/api/v1/changes?%s", bad[i]);
@@ -525,6 +537,49 @@ long_poll_sleeps_through_changes_it_cannot_see(void **state)
 	/* the cursor moves past what the manager cannot see */
 	assert_int_equal((long long)json_num(j.r.json, "next", -1), head());
 	api_reply_free(&j.r);
+}
+
+/* Sends a long-poll on a raw socket and half-closes it, as a client that
+ * gave up on the poll (to push an action) closes its end; the seconds
+ * until the server ends the exchange. */
+static double
+abandoned_poll_seconds(int wait)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	char req[1024], buf[4096];
+	double t0;
+	int fd, n;
+
+	sa.sin_port = htons((uint16_t)mktd_port(m));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	n = snprintf(req, sizeof req, "GET /api/v1/changes?since=%lld&wait=%d "
+	    "HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n\r\n",
+	    head(), wait, tok[MANAGER]);
+	assert_int_equal(write(fd, req, (size_t)n), n);
+	usleep(300000);
+	t0 = now_ms() / 1e3;
+	shutdown(fd, SHUT_WR);
+	/* Whatever the server does then (answer, close), it does it soon;
+	 * the read is bounded by the wait itself. */
+	while ((n = (int)read(fd, buf, sizeof buf)) > 0)
+		continue;
+	close(fd);
+	return now_ms() / 1e3 - t0;
+}
+
+static void
+long_poll_ends_when_its_client_goes(void **state)
+{
+	double dt;
+
+	(void)state;
+	dt = abandoned_poll_seconds(30);
+	printf("abandoned long-poll ended %.1f s after its client left\n",
+	    dt);
+	assert_true(dt < 6.0);
 }
 
 /* ---- scope ----------------------------------------------------------------- */
@@ -823,6 +878,7 @@ main(void)
 		cmocka_unit_test(remaining_bounds_the_pages_still_to_come),
 		cmocka_unit_test(a_deleted_row_becomes_one_tombstone),
 		cmocka_unit_test(long_poll_returns_empty_at_the_timeout),
+		cmocka_unit_test(long_poll_ends_when_its_client_goes),
 		cmocka_unit_test(
 		    long_poll_wakes_early_on_another_clients_write),
 		cmocka_unit_test(

@@ -3,6 +3,7 @@
  * made offline reaching the server once it is back, conflicts rolled back
  * into sync problems, and the token's life (refresh, revocation, modes). */
 #include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,6 +28,7 @@
 struct fixture {
 	struct mktd	*server;
 	struct client	 client;
+	pid_t		 proxy;		/* a faultproxy, or 0 */
 };
 
 static int
@@ -50,6 +52,8 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	client_free(&f->client);
+	if (f->proxy > 0)
+		tool_stop(f->proxy);
 	mktd_stop(f->server);
 	free(f);
 	return 0;
@@ -201,6 +205,177 @@ another_clients_change_arrives_within_one_long_poll(void **state)
 	print_message("change arrived after %ld ms\n", now_ms() - t0);
 	sync_free(s);
 	free(token);
+}
+
+/* Resolves the first open conversation on the server as another client
+ * would; its id. */
+static int64_t
+resolve_one(struct fixture *f)
+{
+	struct api_reply r;
+	char path[96], *token;
+	int64_t conv;
+
+	conv = server_int(f, "SELECT id FROM conversations WHERE status = "
+	    "'open' ORDER BY id LIMIT 1");
+	assert_true(conv > 0);
+	token = api_login(f->server, role_email[ADMIN], PASSWORD);
+	assert_non_null(token);
+	snprintf(path, sizeof path, "/api/v1/conversations/%lld/status",
+	    (long long)conv);
+	r = api_call(f->server, token, "POST", path,
+	    "{\"status\":\"resolved\"}", NULL);
+	assert_int_equal(r.status, 200);
+	api_reply_free(&r);
+	free(token);
+	return conv;
+}
+
+/* With the real, hour-long wait: a change reaches the parked client at
+ * once, and an action queued meanwhile interrupts the poll and reaches
+ * the server at once. */
+static void
+an_hour_long_poll_still_answers_at_once(void **state)
+{
+	struct fixture *f = *state;
+	struct syncer *s;
+	struct local l;
+	struct cache_query q;
+	char err[256], sql[160];
+	int64_t conv, other;
+	long t0;
+	int fd;
+
+	f->client.cfg.poll_wait = 3600;
+	s = client_syncer(&f->client);
+	assert_int_equal(sync_start(s, &fd, err, sizeof err), 0);
+	assert_true(wait_until(s, fd, 60000, caught_up, NULL));
+	usleep(300 * 1000);
+
+	t0 = now_ms();
+	conv = resolve_one(f);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM conversations WHERE "
+	    "id = %lld AND status = 'resolved'", (long long)conv);
+	q = (struct cache_query){ f->client.cache, sql, 1 };
+	assert_true(wait_until(s, fd, 3000, cache_says, &q));
+	print_message("change arrived after %ld ms\n", now_ms() - t0);
+
+	/* The thread is parked again; a local action must not wait out
+	 * the hour. */
+	usleep(300 * 1000);
+	other = file_int(f->client.cache, "SELECT id FROM conversations WHERE "
+	    "status = 'open' ORDER BY id LIMIT 1");
+	local_open(&l, f->client.cache);
+	t0 = now_ms();
+	assert_int_equal(conversation_set_priority(l.ap, other, "urgent", err,
+	    sizeof err), 0);
+	sync_poke(s);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM conversations WHERE "
+	    "id = %lld AND priority = 'urgent'", (long long)other);
+	while (server_int(f, sql) != 1 && now_ms() - t0 < 3000)
+		usleep(50 * 1000);
+	assert_int_equal(server_int(f, sql), 1);
+	print_message("action reached the server after %ld ms\n",
+	    now_ms() - t0);
+	local_close(&l);
+	sync_free(s);
+}
+
+/* The server goes away under a parked long-poll and comes back: the
+ * client notices, reconnects, and the next change reaches it. */
+static void
+a_server_restart_is_picked_up_during_a_long_poll(void **state)
+{
+	struct fixture *f = *state;
+	struct syncer *s;
+	struct cache_query q;
+	char err[256], sql[160];
+	int64_t conv;
+	int fd;
+
+	f->client.cfg.poll_wait = 3600;
+	s = client_syncer(&f->client);
+	assert_int_equal(sync_start(s, &fd, err, sizeof err), 0);
+	assert_true(wait_until(s, fd, 60000, caught_up, NULL));
+	usleep(300 * 1000);
+	assert_int_equal(mktd_pause(f->server), 0);
+	assert_int_equal(mktd_resume(f->server), 0);
+	conv = resolve_one(f);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM conversations WHERE "
+	    "id = %lld AND status = 'resolved'", (long long)conv);
+	q = (struct cache_query){ f->client.cache, sql, 1 };
+	/* A backoff or two (1 s, then at most 2 s) and one poll. */
+	assert_true(wait_until(s, fd, 10000, cache_says, &q));
+	assert_true(wait_until(s, fd, 5000, caught_up, NULL));
+	sync_free(s);
+}
+
+/* ---- search after a first sync ------------------------------------------ */
+
+/* The first sync fills the cache with its full-text triggers off and
+ * builds each index in one pass at the end (src/fts.h): the indexes must
+ * be exactly what the triggers would have built. */
+static void
+a_first_sync_builds_search_as_the_triggers_would(void **state)
+{
+	struct fixture *f = *state;
+
+	client_sync(&f->client, SYNC_OK);
+	assert_cache_matches(f->client.cache, mktd_db_path(f->server));
+	assert_search_rebuilt(f->client.cache);
+	/* Later syncs keep them with the triggers, row by row. */
+	resolve_one(f);
+	client_sync(&f->client, SYNC_OK);
+	assert_search_rebuilt(f->client.cache);
+}
+
+static bool
+partway(struct syncer *s, void *arg)
+{
+	struct sync_status st;
+
+	(void)arg;
+	sync_get_status(s, &st);
+	return st.progress_done >= 200;
+}
+
+/* A first sync stopped half-way (a quit, a kill) leaves rows the indexes
+ * lack, and a mark that says so; the sync that completes it rebuilds. */
+static void
+a_first_sync_cut_short_rebuilds_search_when_it_completes(void **state)
+{
+	struct fixture *f = *state;
+	struct api_reply r;
+	struct syncer *s;
+	struct sync_status st;
+	char err[256];
+	int port, fd;
+
+	/* Slow pages of ten, so the stop lands inside the first sync. */
+	f->proxy = faultproxy_start(f->server, &port);
+	assert_true(f->proxy > 0);
+	client_free(&f->client);
+	client_init(&f->client, port, role_email[ADMIN], PASSWORD);
+	f->client.cfg.page_size = 10;
+	r = api_get_port(port, "/__fault?mode=latency&ms=20");
+	assert_int_equal(r.status, 200);
+	api_reply_free(&r);
+	s = client_syncer(&f->client);
+	assert_int_equal(sync_start(s, &fd, err, sizeof err), 0);
+	assert_true(wait_until(s, fd, 60000, partway, NULL));
+	sync_get_status(s, &st);
+	sync_free(s);
+	assert_true(st.first_sync);
+	assert_int_equal(file_int(f->client.cache, "SELECT count(*) FROM "
+	    "sync_state WHERE key = 'fts_stale'"), 1);
+	assert_integrity(f->client.cache);
+
+	r = api_get_port(port, "/__fault?mode=none");
+	api_reply_free(&r);
+	f->client.cfg.page_size = 500;
+	client_sync(&f->client, SYNC_OK);
+	assert_cache_matches(f->client.cache, mktd_db_path(f->server));
+	assert_search_rebuilt(f->client.cache);
 }
 
 /* ---- offline ------------------------------------------------------------- */
@@ -448,6 +623,97 @@ an_expired_access_token_is_refreshed(void **state)
 	free(after);
 }
 
+struct poll_job {
+	struct mktd	*server;
+	char		*token;
+	char		 path[128];
+	struct api_reply r;
+};
+
+static void *
+poll_thread(void *arg)
+{
+	struct poll_job *j = arg;
+
+	j->r = api_call(j->server, j->token, "GET", j->path, NULL, NULL);
+	return NULL;
+}
+
+/* The server checks a long-poll's token when the poll begins; the poll
+ * may outlast it (a one-second token here, setup_short). */
+static void
+a_long_poll_outlives_its_token(void **state)
+{
+	struct fixture *f = *state;
+	struct poll_job j = { .server = f->server };
+	const cJSON *c;
+	pthread_t t;
+	int64_t conv;
+	bool found = false;
+
+	j.token = api_login(f->server, role_email[ADMIN], PASSWORD);
+	assert_non_null(j.token);
+	snprintf(j.path, sizeof j.path, "/api/v1/changes?since=%lld&wait=8",
+	    (long long)server_int(f, "SELECT max(seq) FROM changes"));
+	assert_int_equal(pthread_create(&t, NULL, poll_thread, &j), 0);
+	sleep(2);
+	conv = resolve_one(f);
+	pthread_join(t, NULL);
+	assert_int_equal(j.r.status, 200);
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(j.r.json, "changes"))
+		if (strcmp(json_str(c, "type"), "conversation") == 0 &&
+		    (int64_t)json_num(c, "id", 0) == conv)
+			found = true;
+	assert_true(found);
+	api_reply_free(&j.r);
+	free(j.token);
+}
+
+static bool
+online(struct syncer *s)
+{
+	struct sync_status st;
+
+	sync_get_status(s, &st);
+	return st.conn == SYNC_ONLINE;
+}
+
+/* Three-second tokens under five-second waits (setup_ttl3): each poll
+ * needs a token the last one outlived.  The client renews it before
+ * sending rather than being refused, and stays online throughout. */
+static void
+the_token_is_renewed_across_long_waits(void **state)
+{
+	struct fixture *f = *state;
+	struct syncer *s;
+	struct cache_query q;
+	char err[256], sql[160];
+	int64_t conv, used;
+	long t0;
+	int fd;
+
+	f->client.cfg.poll_wait = 5;
+	s = client_syncer(&f->client);
+	assert_int_equal(sync_start(s, &fd, err, sizeof err), 0);
+	assert_true(wait_until(s, fd, 60000, caught_up, NULL));
+	used = server_int(f, "SELECT count(*) FROM refresh_tokens WHERE "
+	    "used_at IS NOT NULL");
+	for (t0 = now_ms(); now_ms() - t0 < 12000; usleep(100 * 1000)) {
+		sync_read_wake(s);
+		assert_true(online(s));
+	}
+	/* Two polls at least, each after its token expired. */
+	assert_true(server_int(f, "SELECT count(*) FROM refresh_tokens WHERE "
+	    "used_at IS NOT NULL") >= used + 2);
+	conv = resolve_one(f);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM conversations WHERE "
+	    "id = %lld AND status = 'resolved'", (long long)conv);
+	q = (struct cache_query){ f->client.cache, sql, 1 };
+	assert_true(wait_until(s, fd, 7000, cache_says, &q));
+	assert_true(online(s));
+	sync_free(s);
+}
+
 static void
 a_revoked_refresh_token_leads_back_to_login(void **state)
 {
@@ -508,14 +774,26 @@ a_token_file_others_can_read_is_refused(void **state)
 }
 
 static int
-setup_short(void **state)
+setup_ttl(void **state, const char *seconds)
 {
 	int rc;
 
-	setenv("MKTD_ACCESS_TTL", "1", 1);
+	setenv("MKTD_ACCESS_TTL", seconds, 1);
 	rc = setup(state);
 	unsetenv("MKTD_ACCESS_TTL");
 	return rc;
+}
+
+static int
+setup_short(void **state)
+{
+	return setup_ttl(state, "1");
+}
+
+static int
+setup_ttl3(void **state)
+{
+	return setup_ttl(state, "3");
 }
 
 int
@@ -525,8 +803,19 @@ main(void)
 		cmocka_unit_test_setup_teardown(first_sync_matches_the_server,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
+		    a_first_sync_builds_search_as_the_triggers_would, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    a_first_sync_cut_short_rebuilds_search_when_it_completes,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
 		    another_clients_change_arrives_within_one_long_poll,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    an_hour_long_poll_still_answers_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    a_server_restart_is_picked_up_during_a_long_poll, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    offline_actions_apply_when_the_server_is_back,
 		    setup, teardown),
@@ -538,6 +827,11 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    an_expired_access_token_is_refreshed, setup_short,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    a_long_poll_outlives_its_token, setup_short, teardown),
+		cmocka_unit_test_setup_teardown(
+		    the_token_is_renewed_across_long_waits, setup_ttl3,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    a_revoked_refresh_token_leads_back_to_login, setup,

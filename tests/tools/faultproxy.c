@@ -8,7 +8,7 @@
  * Requests under /__fault are the control API (see control()):
  *   GET /__fault?mode=M[&count=N][&ms=T][&bps=B][&code=C][&retry_after=S]
  *                [&match=SUBSTR]
- *   GET /__fault/stats */
+ *   GET /__fault/stats   (bytes both ways and requests, proxied ones only) */
 #define _POSIX_C_SOURCE 200809L
 
 #include <arpa/inet.h>
@@ -31,7 +31,7 @@
 
 #define MAX_HEAD   (64 * 1024)
 #define MAX_BODY   (16L * 1024 * 1024)
-#define IO_TIMEOUT 120   /* seconds: long polls wait up to 60 s upstream */
+#define IO_TIMEOUT 3700  /* seconds: long polls wait up to an hour upstream */
 
 enum mode { M_NONE, M_LATENCY, M_BANDWIDTH, M_RESET, M_RESET_BEFORE,
 	    M_STATUS, M_STATUS_AFTER, M_TRUNCATE, M_GARBAGE, M_STALL, M_REFUSE };
@@ -358,9 +358,10 @@ static const char *reason(long code)
 	return "Status";
 }
 
-/* Sends an answer the proxy makes up itself. */
-static enum action answer(int fd, long code, const char *extra, const char *body,
-			  size_t blen, int close)
+/* Sends an answer the proxy makes up itself; counted says whether its
+ * bytes go into the stats (the control API's do not). */
+static enum action answer_as(int fd, long code, const char *extra, const char *body,
+			     size_t blen, int close, int counted)
 {
 	struct buf out = { 0 };
 	int bodyless = code == 204 || code == 304;
@@ -371,9 +372,15 @@ static enum action answer(int fd, long code, const char *extra, const char *body
 	buf_str(&out, close ? "Connection: close\r\n\r\n" : "\r\n");
 	if (!bodyless)
 		buf_add(&out, body, blen);
-	int rc = xsend(fd, out.p, out.len, 1, 0);
+	int rc = xsend(fd, out.p, out.len, counted, 0);
 	free(out.p);
 	return rc < 0 || close ? CLOSE : KEEP;
+}
+
+static enum action answer(int fd, long code, const char *extra, const char *body,
+			  size_t blen, int close)
+{
+	return answer_as(fd, code, extra, body, blen, close, 1);
 }
 
 static enum action answer_error(int fd, long code, const char *ecode,
@@ -628,6 +635,11 @@ static enum action control(int fd, const struct req *q)
 	size_t plen = qm ? (size_t)(qm - target) : strlen(target);
 	struct buf body = { 0 };
 	long code = 200;
+	/* The stats count mkt's traffic with mktd, not the asking for them:
+	 * this request's bytes come off, and its answer is not counted. */
+	pthread_mutex_lock(&lock);
+	stats.from_client -= q->head.len + q->body.len;
+	pthread_mutex_unlock(&lock);
 	if (plen == 14 && strncmp(target, "/__fault/stats", 14) == 0) {
 		pthread_mutex_lock(&lock);
 		buf_printf(&body, "{\"requests\":%llu,\"faults\":%llu,\"bytes_to_client\":%llu,"
@@ -652,7 +664,7 @@ static enum action control(int fd, const struct req *q)
 		code = 404;
 		buf_str(&body, "{\"ok\":false,\"error\":\"unknown control path\"}");
 	}
-	enum action a = answer(fd, code, NULL, body.p, body.len, closing(q));
+	enum action a = answer_as(fd, code, NULL, body.p, body.len, closing(q), 0);
 	free(body.p);
 	return a;
 }
