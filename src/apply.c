@@ -15,7 +15,9 @@
 #include "util.h"
 
 #define STMT_CACHE	128	/* ~17 types × a few shapes, plus children */
-#define MAX_COLS	64	/* the widest cache table, orders, has 28 */
+#define SHAPES		48	/* writes by shape, see struct shape */
+#define MAX_COLS	64	/* the widest cache table, orders, has 28;
+				   a shape's columns fit a uint64_t */
 
 /* An array a row carries that is rows of another table. */
 struct child {
@@ -126,12 +128,27 @@ struct cached {
 	unsigned long long used;
 };
 
+/* The statement that writes a row (or a child row) of one shape: whose
+ * row (an atype or a child), which columns it carries, and whether its
+ * pending mark is counted.  A page is thousands of rows of a handful of
+ * shapes; finding the statement by shape spares building its text for
+ * each row to look it up. */
+struct shape {
+	const void	*owner;
+	uint64_t	 cols;
+	bool		 quiet;
+	sqlite3_stmt	*st;
+	unsigned long long used;
+};
+
 struct applier {
 	sqlite3		*db;
 	struct cached	 stmts[STMT_CACHE];
+	struct shape	 shapes[SHAPES];
 	unsigned long long clock;
 	struct tinfo	**tables;	/* pointers: callers hold them */
 	int		 ntables;
+	bool		 quiet;		/* see apply_page_begin() */
 };
 
 static const char unacked[] =
@@ -172,6 +189,12 @@ bool
 apply_type_known(const char *type)
 {
 	return type_find(type) != NULL;
+}
+
+const char *
+apply_type_table(size_t i)
+{
+	return i < nitems(types) ? types[i].table : NULL;
 }
 
 /* ---- the statement cache ------------------------------------------------ */
@@ -233,6 +256,58 @@ static sqlite3_stmt *
 stmt(struct applier *a, const char *sql, char *err, size_t errlen)
 {
 	return stmt_take(a, sqlite3_mprintf("%s", sql), err, errlen);
+}
+
+/* The statement of a shape, reset, or NULL when it is not prepared yet
+ * (*slot is then where shape_put() puts it). */
+static sqlite3_stmt *
+shape_get(struct applier *a, const void *owner, uint64_t cols,
+    struct shape **slot)
+{
+	struct shape *sh, *victim = &a->shapes[0];
+
+	for (int i = 0; i < SHAPES; i++) {
+		sh = &a->shapes[i];
+		if (sh->st != NULL && sh->owner == owner && sh->cols == cols &&
+		    sh->quiet == a->quiet) {
+			sh->used = ++a->clock;
+			sqlite3_reset(sh->st);
+			return sh->st;
+		}
+		if (sh->st == NULL || (victim->st != NULL &&
+		    sh->used < victim->used))
+			victim = sh;
+	}
+	*slot = victim;
+	return NULL;
+}
+
+/* Prepares sql (sqlite3_malloc'd, taken over) as the shape's statement
+ * in slot, in place of the least recently used one. */
+static sqlite3_stmt *
+shape_put(struct applier *a, struct shape *slot, const void *owner,
+    uint64_t cols, char *sql, char *err, size_t errlen)
+{
+	sqlite3_finalize(slot->st);
+	memset(slot, 0, sizeof *slot);
+	if (sql == NULL) {
+		fail(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_prepare_v3(a->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &slot->st, NULL) != SQLITE_OK) {
+		fail(err, errlen, "%s: %s", sqlite3_errmsg(a->db), sql);
+		sqlite3_finalize(slot->st);
+		slot->st = NULL;
+		sqlite3_free(sql);
+		return NULL;
+	}
+	sqlite3_free(sql);
+	slot->owner = owner;
+	slot->cols = cols;
+	slot->quiet = a->quiet;
+	slot->used = ++a->clock;
+	return slot->st;
 }
 
 /* Steps a statement that returns no rows, and resets it. */
@@ -409,6 +484,8 @@ applier_free(struct applier *a)
 		sqlite3_finalize(a->stmts[i].st);
 		sqlite3_free(a->stmts[i].sql);
 	}
+	for (int i = 0; i < SHAPES; i++)
+		sqlite3_finalize(a->shapes[i].st);
 	for (int i = 0; i < a->ntables; i++)
 		tinfo_free(a->tables[i]);
 	free(a->tables);
@@ -553,32 +630,73 @@ delete_row(struct applier *a, const struct atype *t, int64_t id,
 	return 0;
 }
 
-/* INSERT INTO t(id, cols…[, pending]) VALUES(…) ON CONFLICT(id) DO
- * UPDATE SET col = excluded.col, …: an existing row is updated in place,
- * so the full-text triggers see an UPDATE (INSERT OR REPLACE would
- * delete without firing the delete triggers).  Only the columns the row
- * carries are written, and pending is recounted from the outbox in the
- * same statement.  ?1 is the id, ?2 the type, ?3… the values in vals[]
- * order. */
-static sqlite3_stmt *
-upsert_stmt(struct applier *a, const struct atype *t,
-    const struct tinfo *ti, const cJSON *row, const cJSON **vals,
-    char *err, size_t errlen)
+/* The member name of row.  The server sends a row's members in its
+ * columns' order, so the one after the last found (*next) is tried
+ * first: a row is read in one pass, not one search per column. */
+static const cJSON *
+member(const cJSON *row, const char *name, const cJSON **next)
 {
-	sqlite3_str *cols = sqlite3_str_new(a->db);
-	sqlite3_str *params = sqlite3_str_new(a->db);
-	sqlite3_str *set = sqlite3_str_new(a->db);
-	sqlite3_stmt *st;
-	char *c, *p, *u;
-	int n = 3;
+	const cJSON *m = *next;
+
+	if (m == NULL || m->string == NULL || strcmp(m->string, name) != 0)
+		m = cJSON_GetObjectItemCaseSensitive(row, name);
+	if (m != NULL)
+		*next = m->next;
+	return m;
+}
+
+/* vals[i] is the row's value for column i, NULL for the id, pending
+ * and what the row does not carry; the result has bit i set for each
+ * value. */
+static uint64_t
+row_values(const struct atype *t, const struct tinfo *ti, const cJSON *row,
+    const cJSON **vals)
+{
+	const cJSON *next = row->child;
+	uint64_t cols = 0;
 
 	for (int i = 0; i < ti->ncols; i++) {
 		const char *col = ti->cols[i];
 
 		vals[i] = NULL;
-		if (strcmp(col, t->idcol) == 0 || strcmp(col, "pending") == 0 ||
-		    (vals[i] = cJSON_GetObjectItemCaseSensitive(row, col)) ==
-		    NULL)
+		if (strcmp(col, "pending") == 0)
+			continue;
+		vals[i] = member(row, col, &next);
+		if (strcmp(col, t->idcol) == 0)
+			vals[i] = NULL;
+		if (vals[i] != NULL)
+			cols |= (uint64_t)1 << i;
+	}
+	return cols;
+}
+
+/* INSERT INTO t(id, cols…[, pending]) VALUES(…) ON CONFLICT(id) DO
+ * UPDATE SET col = excluded.col, …: an existing row is updated in place,
+ * so the full-text triggers see an UPDATE (INSERT OR REPLACE would
+ * delete without firing the delete triggers).  Only the columns the row
+ * carries are written, and pending is recounted from the outbox in the
+ * same statement (0 in a quiet page).  ?1 is the id, ?2 the type, ?3…
+ * the values in vals[] order. */
+static sqlite3_stmt *
+upsert_stmt(struct applier *a, const struct atype *t,
+    const struct tinfo *ti, const cJSON **vals, uint64_t shape,
+    char *err, size_t errlen)
+{
+	sqlite3_str *cols, *params, *set;
+	struct shape *slot;
+	sqlite3_stmt *st;
+	char *c, *p, *u, *sql;
+	int n = 3;
+
+	if ((st = shape_get(a, t, shape, &slot)) != NULL)
+		return st;
+	cols = sqlite3_str_new(a->db);
+	params = sqlite3_str_new(a->db);
+	set = sqlite3_str_new(a->db);
+	for (int i = 0; i < ti->ncols; i++) {
+		const char *col = ti->cols[i];
+
+		if (vals[i] == NULL)
 			continue;
 		sqlite3_str_appendf(cols, ", \"%w\"", col);
 		sqlite3_str_appendf(params, ", ?%d", n++);
@@ -586,23 +704,26 @@ upsert_stmt(struct applier *a, const struct atype *t,
 	}
 	if (ti->has_pending) {
 		sqlite3_str_appendall(cols, ", pending");
-		sqlite3_str_appendf(params, ", (SELECT count(*) FROM outbox "
-		    "WHERE ref_type = ?2 AND ref_id = ?1 AND %s)", unacked);
+		if (a->quiet)
+			sqlite3_str_appendall(params, ", 0");
+		else
+			sqlite3_str_appendf(params, ", (SELECT count(*) FROM "
+			    "outbox WHERE ref_type = ?2 AND ref_id = ?1 AND "
+			    "%s)", unacked);
 		sqlite3_str_appendall(set, ", pending = excluded.pending");
 	}
 	c = sqlite3_str_finish(cols);
 	p = sqlite3_str_finish(params);
 	u = sqlite3_str_finish(set);
 	/* Without a pending column ?2 goes unused, which SQLite allows. */
-	st = stmt_take(a, sqlite3_mprintf("INSERT INTO \"%w\"(\"%w\"%s) "
-	    "VALUES (?1%s) ON CONFLICT(\"%w\") DO %s%s", ti->name, t->idcol,
-	    c != NULL ? c : "", p != NULL ? p : "", t->idcol,
-	    u != NULL ? "UPDATE SET " : "NOTHING", u != NULL ? u + 2 : ""),
-	    err, errlen);
+	sql = sqlite3_mprintf("INSERT INTO \"%w\"(\"%w\"%s) VALUES (?1%s) ON "
+	    "CONFLICT(\"%w\") DO %s%s", ti->name, t->idcol, c != NULL ? c : "",
+	    p != NULL ? p : "", t->idcol, u != NULL ? "UPDATE SET " : "NOTHING",
+	    u != NULL ? u + 2 : "");
 	sqlite3_free(c);
 	sqlite3_free(p);
 	sqlite3_free(u);
-	return st;
+	return shape_put(a, slot, t, shape, sql, err, errlen);
 }
 
 /* SQLITE_OK, or the extended code with the message in err. */
@@ -685,6 +806,36 @@ clear_conflicts(struct applier *a, const struct atype *t,
 	return 0;
 }
 
+/* INSERT INTO child(parent, cols…) VALUES (?1, ?2…), for the columns in
+ * vals[]. */
+static sqlite3_stmt *
+child_stmt(struct applier *a, const struct child *c, const struct tinfo *ti,
+    const cJSON **vals, uint64_t shape, char *err, size_t errlen)
+{
+	sqlite3_str *q;
+	struct shape *slot;
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if ((st = shape_get(a, c, shape, &slot)) != NULL)
+		return st;
+	q = sqlite3_str_new(a->db);
+	/* Labels are a set: a repeated one is the same label. */
+	sqlite3_str_appendf(q, "INSERT %sINTO \"%w\"(\"%w\"",
+	    c->scalar != NULL ? "OR IGNORE " : "", ti->name, c->parent);
+	for (int i = 0; i < ti->ncols; i++)
+		if (vals[i] != NULL) {
+			sqlite3_str_appendf(q, ", \"%w\"", ti->cols[i]);
+			n++;
+		}
+	sqlite3_str_appendall(q, ") VALUES (?1");
+	for (int i = 0; i < n; i++)
+		sqlite3_str_appendf(q, ", ?%d", i + 2);
+	sqlite3_str_appendall(q, ")");
+	return shape_put(a, slot, c, shape, sqlite3_str_finish(q), err,
+	    errlen);
+}
+
 /* One child row: its columns from the element (or the scalar itself),
  * with the owner's id in the parent column. */
 static int
@@ -692,16 +843,12 @@ insert_child(struct applier *a, const struct child *c,
     const struct tinfo *ti, const cJSON *el, int64_t owner,
     char *err, size_t errlen)
 {
-	const cJSON *vals[MAX_COLS];
-	sqlite3_str *q = sqlite3_str_new(a->db);
+	const cJSON *vals[MAX_COLS], *next = el->child;
 	sqlite3_stmt *st;
-	int n = 0, rc = SQLITE_OK, idc = -1;
+	int rc = SQLITE_OK, idc = -1;
+	uint64_t shape = 0;
 	int64_t lineid;
-	char *sql;
 
-	/* Labels are a set: a repeated one is the same label. */
-	sqlite3_str_appendf(q, "INSERT %sINTO \"%w\"(\"%w\"",
-	    c->scalar != NULL ? "OR IGNORE " : "", ti->name, c->parent);
 	for (int i = 0; i < ti->ncols; i++) {
 		const char *col = ti->cols[i];
 
@@ -710,27 +857,19 @@ insert_child(struct applier *a, const struct child *c,
 		else if (c->scalar != NULL)
 			vals[i] = strcmp(col, c->scalar) == 0 ? el : NULL;
 		else
-			vals[i] = cJSON_GetObjectItemCaseSensitive(el, col);
+			vals[i] = member(el, col, &next);
 		if (vals[i] == NULL)
 			continue;
 		if (strcmp(col, "id") == 0)
 			idc = i;
-		sqlite3_str_appendf(q, ", \"%w\"", col);
-		n++;
-	}
-	sqlite3_str_appendall(q, ") VALUES (?1");
-	for (int i = 0; i < n; i++)
-		sqlite3_str_appendf(q, ", ?%d", i + 2);
-	sqlite3_str_appendall(q, ")");
-	if ((sql = sqlite3_str_finish(q)) == NULL) {
-		fail(err, errlen, "out of memory");
-		return -1;
+		shape |= (uint64_t)1 << i;
 	}
 
 	for (int tries = 0; tries < 2; tries++) {
 		int k = 2;
 
-		if ((st = stmt(a, sql, err, errlen)) == NULL)
+		if ((st = child_stmt(a, c, ti, vals, shape, err, errlen)) ==
+		    NULL)
 			break;
 		sqlite3_bind_int64(st, 1, owner);
 		for (int i = 0; i < ti->ncols; i++)
@@ -738,7 +877,6 @@ insert_child(struct applier *a, const struct child *c,
 				bind_json(st, k++, vals[i]);
 		if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
 			sqlite3_reset(st);
-			sqlite3_free(sql);
 			return 0;
 		}
 		rc = sqlite3_extended_errcode(a->db);
@@ -753,7 +891,6 @@ insert_child(struct applier *a, const struct child *c,
 		    errlen) != 0)
 			break;
 	}
-	sqlite3_free(sql);
 	return -1;
 }
 
@@ -813,18 +950,23 @@ upsert_row(struct applier *a, const struct atype *t, const cJSON *row,
 	const struct tinfo *ti;
 	const cJSON *vals[MAX_COLS], *children;
 	sqlite3_stmt *st;
+	uint64_t shape;
 	int rc;
 
 	if (check_children(t, row, &children, err, errlen) != 0 ||
-	    (ti = table_info(a, t->table, err, errlen)) == NULL ||
-	    (st = upsert_stmt(a, t, ti, row, vals, err, errlen)) == NULL)
+	    (ti = table_info(a, t->table, err, errlen)) == NULL)
+		return -1;
+	shape = row_values(t, ti, row, vals);
+	if ((st = upsert_stmt(a, t, ti, vals, shape, err, errlen)) == NULL)
 		return -1;
 	rc = upsert_step(a, t, ti, st, vals, id, err, errlen);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE && ti->nunique > 0) {
-		/* clear_conflicts() may evict st: it is fetched again */
+		/* clear_conflicts() may prepare other shapes: st is fetched
+		 * again */
 		if (clear_conflicts(a, t, ti, vals, id, kinds, err,
 		    errlen) != 0 ||
-		    (st = upsert_stmt(a, t, ti, row, vals, err, errlen)) == NULL)
+		    (st = upsert_stmt(a, t, ti, vals, shape, err, errlen)) ==
+		    NULL)
 			return -1;
 		rc = upsert_step(a, t, ti, st, vals, id, err, errlen);
 	}
@@ -966,11 +1108,35 @@ apply_change(struct applier *a, const cJSON *change, unsigned *kinds,
 	if (row_id(t, data, &id, &rid, err, errlen) != 0 ||
 	    check_children(t, data, &children, err, errlen) != 0)
 		return -1;
-	if ((rc = oldest_unacked(a, t->name, id, &entry, err, errlen)) < 0)
+	if (a->quiet)
+		rc = 0;
+	else if ((rc = oldest_unacked(a, t->name, id, &entry, err,
+	    errlen)) < 0)
 		return -1;
 	if (rc > 0)
 		return set_undo(a, entry, data, err, errlen);
 	return upsert_row(a, t, data, id, kinds, err, errlen);
+}
+
+void
+apply_page_begin(struct applier *a)
+{
+	sqlite3_stmt *st;
+	char *sql = sqlite3_mprintf("SELECT EXISTS (SELECT 1 FROM outbox "
+	    "WHERE %s)", unacked);
+
+	a->quiet = false;
+	if ((st = stmt_take(a, sql, NULL, 0)) == NULL)
+		return;
+	a->quiet = sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_int(st, 0) == 0;
+	sqlite3_reset(st);
+}
+
+void
+apply_page_end(struct applier *a)
+{
+	a->quiet = false;
 }
 
 int

@@ -42,6 +42,15 @@ sqlite3	*applier_db(struct applier *a);
 unsigned apply_type_kind(const char *type);
 /* Whether the feed type is one the client mirrors. */
 bool	 apply_type_known(const char *type);
+/* The cache table of the i-th type the client mirrors, NULL past the
+ * last.  Each row of these is one entry of a freshly seeded feed. */
+const char *apply_type_table(size_t i);
+
+/* Brackets the entries of one feed page, applied in one write
+ * transaction: when the outbox then holds nothing unacknowledged (no
+ * other connection can add to it meanwhile) no entry looks it up. */
+void	 apply_page_begin(struct applier *a);
+void	 apply_page_end(struct applier *a);
 
 /* One change-feed entry {"seq","type","id","op","data"}.  An upsert of a
  * row that has unacknowledged outbox entries does not overwrite what the

@@ -11,11 +11,13 @@
  * line is one entry; fields are separated by '|'; '#' starts a comment. */
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "demo.h"
 #include "embed.h"
@@ -36,6 +38,81 @@ const struct demo_size demo_size_default = {
 	.invoice_lines = 1000,
 	.payments = 300,
 };
+
+static const struct demo_size size_small = {
+	.companies = 80,
+	.conversations = 2000,
+	.messages = 20000,
+	.orders = 1000,
+	.offers = 3000,
+	.kb_tables = 5,
+	.kb_rows = 5000,
+	.invoices = 2000,
+	.invoice_lines = 10000,
+	.payments = 3000,
+	.long_threads = 3,
+	.long_invoices = 3,
+};
+
+static const struct demo_size size_large = {
+	.companies = 8000,
+	.conversations = 200000,
+	.messages = 2000000,
+	.orders = 100000,
+	.offers = 300000,
+	.kb_tables = 50,
+	.kb_rows = 500000,
+	.invoices = 200000,
+	.invoice_lines = 1000000,
+	.payments = 300000,
+	.long_threads = 3,
+	.long_invoices = 3,
+};
+
+static const struct {
+	const char		*name;
+	const struct demo_size	*size;
+} presets[] = {
+	{ "default", &demo_size_default },
+	{ "small", &size_small },
+	{ "large", &size_large },
+};
+
+const struct demo_size *
+demo_size_find(const char *name, char *err, size_t errlen)
+{
+	size_t len;
+
+	for (size_t i = 0; i < nitems(presets); i++)
+		if (strcmp(presets[i].name, name) == 0)
+			return presets[i].size;
+	len = (size_t)snprintf(err, errlen, "unknown demo scale '%s' (the "
+	    "scales are", name);
+	for (size_t i = 0; i < nitems(presets) && len < errlen; i++)
+		len += (size_t)snprintf(err + len, errlen - len, "%s %s",
+		    i == 0 ? "" : i + 1 == nitems(presets) ? " and" : ",",
+		    presets[i].name);
+	if (len < errlen)
+		snprintf(err + len, errlen - len, ")");
+	return NULL;
+}
+
+int
+demo_parse_now(const char *s, int64_t *now)
+{
+	char *end;
+	long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || errno != 0 || v < 1000000000LL ||
+	    v > 4102444800LL)
+		return -1;
+	*now = v;
+	return 0;
+}
 
 #define MINUTE	60
 #define HOUR	3600
@@ -596,12 +673,17 @@ static const char *const pay_status[] = {
 	"no_payment_link", "payment_link_sent", "paid"
 };
 
+struct seen;
+
 struct conv {
 	struct company	*co;
 	struct channel	*ch;
 	struct contact	 ct;
 	int		 new_contact;
 	int		 lang, topic, n;
+	struct msg	*m;		/* its n messages */
+	int		 part;		/* of a long chat, from 0 */
+	struct seen	*seen;		/* a long chat's, across its parts */
 	struct mkorder	*mo;		/* order chats */
 	int64_t		 lo, last;	/* window of the messages */
 	int		 status, handoff, pay, reminder, assign_at;
@@ -637,6 +719,20 @@ struct inv {
 struct invline {
 	const char	*desc, *ref_kind, *ref_id, *fee;
 	int64_t		 qty, unit, amount;
+};
+
+/* A line of a names corpus taken apart for recombining:
+ * "María José Sánchez|mariajose.sanchez". */
+struct nameparts {
+	const char	*first, *last;		/* María José, Sánchez */
+	const char	*lfirst, *llast;	/* mariajose, sanchez */
+	int		 female;		/* Russian surnames agree */
+};
+
+/* A name as the rows use it: full, first name, and the latin handle
+ * that makes e-mail addresses. */
+struct pname {
+	const char	*full, *first, *latin;
 };
 
 enum {
@@ -737,6 +833,7 @@ struct gen {
 	struct corpus		 cities_ru, cities_iq, products, beauty, pets;
 	struct corpus		 installer, offer_msgs, reviews, cancel;
 	struct corpus		 projects, depth_items, plans, promo, inv_notes;
+	struct corpus		 company_patterns;
 	struct pool		 in[NLANG][NTOPIC], out[NLANG][NTOPIC];
 	struct pool		 order_in, order_out, order_in_end, order_out_end;
 	struct pool		 ev[NEV], canned_by[NLANG];
@@ -744,6 +841,9 @@ struct gen {
 	struct pool		 notes_by[NLANG];
 	struct pool		*ans[NLANG];	/* per msg_in line */
 	struct pool		*ans_order;	/* per order_chat line */
+	struct nameparts	*np[NLANG];	/* per names[] line */
+	struct pool		 surnames[NLANG][2];	/* see person_name */
+	int			 compose;	/* more people than names */
 
 	struct person		*admin, *billing0, *support0;
 	struct person		*managers, *support, *billing, *owners;
@@ -763,6 +863,7 @@ struct gen {
 	int64_t			 next_user, next_contact, next_order;
 	int64_t			 next_offer, next_conv, next_project;
 	int			 market_no, checkout_no;
+	int64_t			 latest;	/* of any chat's last activity */
 };
 
 /* ---- statements ------------------------------------------------------------- */
@@ -887,6 +988,139 @@ first_word(struct gen *g, const char *s)
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
+}
+
+/* Copies tmpl into buf with each {key} among keys replaced by its value
+ * in vals; other braces stay.  A template without braces is returned as
+ * it is. */
+static const char *
+fill(char *buf, size_t cap, const char *tmpl, const char *const *keys,
+    const char *const *vals, int n)
+{
+	size_t o = 0;
+	const char *p;
+
+	if (strchr(tmpl, '{') == NULL)
+		return tmpl;
+	for (p = tmpl; *p != '\0' && o + 1 < cap;) {
+		const char *end = *p == '{' ? strchr(p, '}') : NULL;
+		const char *val = NULL;
+
+		for (int k = 0; end != NULL && k < n; k++)
+			if ((size_t)(end - p - 1) == strlen(keys[k]) &&
+			    strncmp(p + 1, keys[k], (size_t)(end - p - 1)) == 0)
+				val = vals[k];
+		if (val != NULL) {
+			size_t len = strlen(val);
+
+			if (o + len + 1 > cap)
+				break;
+			memcpy(buf + o, val, len);
+			o += len;
+			p = end + 1;
+		} else
+			buf[o++] = *p++;
+	}
+	/* When the buffer ran out, never end inside a UTF-8 sequence. */
+	if (*p != '\0') {
+		while (o > 0 && ((unsigned char)buf[o - 1] & 0xC0) == 0x80)
+			o--;
+		if (o > 0 && ((unsigned char)buf[o - 1] & 0xC0) == 0xC0)
+			o--;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* Splits every line of the names corpora.  The surname is the last
+ * word, with the particle before it in "عبد الله" and "بن علي". */
+static void
+name_parts(struct gen *g)
+{
+	for (int l = 0; l < NLANG; l++) {
+		const struct corpus *c = &g->names[l];
+
+		g->np[l] = xcalloc((size_t)c->n + 1, sizeof *g->np[l]);
+		for (int i = 0; i < c->n; i++) {
+			struct nameparts *n = &g->np[l][i];
+			const char *full = fld(&c->e[i], 0), *latin;
+			const char *sp = strrchr(full, ' '), *dot;
+			size_t len;
+
+			if (sp == NULL)
+				sp = full + strlen(full);
+			else if (sp > full) {
+				const char *w = sp;
+
+				while (w > full && w[-1] != ' ')
+					w--;
+				if (w > full && (strncmp(w, "عبد ", 7) == 0 ||
+				    strncmp(w, "بن ", 5) == 0))
+					sp = w - 1;
+			}
+			n->first = arena_printf(&g->a, "%.*s", (int)(sp - full),
+			    full);
+			n->last = *sp == ' ' ? sp + 1 : "";
+			latin = fld(&c->e[i], 1);
+			dot = strchr(latin, '.');
+			n->lfirst = arena_printf(&g->a, "%.*s", dot != NULL ?
+			    (int)(dot - latin) : (int)strlen(latin), latin);
+			n->llast = dot != NULL ? dot + 1 : "";
+			len = strlen(n->last);
+			n->female = l == RU && len >= 2 &&
+			    (strcmp(n->last + len - 2, "а") == 0 ||
+			    strcmp(n->last + len - 2, "я") == 0);
+		}
+		for (int f = 0; f < 2; f++) {
+			struct pool *p = &g->surnames[l][f];
+
+			p->e = xreallocarray(NULL, (size_t)c->n + 1,
+			    sizeof *p->e);
+			for (int i = 0; i < c->n; i++)
+				if (g->np[l][i].female == f)
+					p->e[p->n++] = &c->e[i];
+		}
+	}
+}
+
+/* A surname of lang that goes with the first name of f. */
+static const struct nameparts *
+surname_for(struct gen *g, struct rng *r, int lang,
+    const struct nameparts *f)
+{
+	const struct pool *sur = &g->surnames[lang][f->female];
+
+	if (sur->n == 0)
+		sur = &g->surnames[lang][!f->female];
+	return &g->np[lang][pool_pick(r, sur) - g->names[lang].e];
+}
+
+/* A person's name in lang: a line of the corpus as it is; or, in a demo
+ * with far more people than the corpus has names, the first name of one
+ * line and the surname of another (of the same gender in Russian, and
+ * often two surnames in Spanish), so thousands of contacts are not the
+ * same two hundred people.  One draw either way for the line. */
+static void
+person_name(struct gen *g, struct rng *r, int lang, struct pname *out)
+{
+	const struct corpus *c = &g->names[lang];
+	int i = below(r, c->n);
+	const struct nameparts *f = &g->np[lang][i], *s, *s2 = NULL;
+
+	if (!g->compose) {
+		out->full = fld(&c->e[i], 0);
+		out->first = NULL;
+		out->latin = fld(&c->e[i], 1);
+		return;
+	}
+	s = surname_for(g, r, lang, f);
+	if (lang == ES && chance(r, 50))
+		s2 = &g->np[lang][below(r, c->n)];
+	out->first = f->first;
+	out->full = s2 != NULL && s2 != s && *s2->last != '\0' ?
+	    arena_printf(&g->a, "%s %s %s", f->first, s->last, s2->last) :
+	    arena_printf(&g->a, "%s %s", f->first, s->last);
+	out->latin = arena_printf(&g->a, "%s.%s", f->lfirst, s->llast);
 }
 
 static void
@@ -1049,6 +1283,15 @@ static const struct {
 	{ "performer@demo.mkt", "Игорь Смирнов", "performer", RU },
 };
 
+const char *
+demo_login_role(const char *email)
+{
+	for (size_t i = 0; i < nitems(login_users); i++)
+		if (strcasecmp(login_users[i].email, email) == 0)
+			return login_users[i].role;
+	return NULL;
+}
+
 static void
 insert_user(struct gen *g, struct person *p, const char *role)
 {
@@ -1072,13 +1315,14 @@ make_person(struct gen *g, struct person *p, int lang, const char *domain,
 	static const char *const domains[] = {
 		"example.com", "example.org", "example.net", "mail.example.com"
 	};
-	const struct entry *e = pick(&g->r, &g->names[lang]);
+	struct pname n;
 
+	person_name(g, &g->r, lang, &n);
 	p->id = g->next_user++;
 	p->lang = lang;
-	p->name = fld(e, 0);
-	p->first = first_word(g, p->name);
-	p->email = arena_printf(&g->a, "%s.%lld@%s", fld(e, 1),
+	p->name = n.full;
+	p->first = n.first != NULL ? n.first : first_word(g, p->name);
+	p->email = arena_printf(&g->a, "%s.%lld@%s", n.latin,
 	    (long long)p->id, domain != NULL ? domain :
 	    domains[below(&g->r, (int)nitems(domains))]);
 	p->phone = phone_for(&g->r, &g->a, country);
@@ -1227,6 +1471,59 @@ vat_rate(const char *country)
 	return 2100;
 }
 
+/* A company beyond the named ones.  A big demo names it after an owner,
+ * the way small businesses are, in a city of its country
+ * (company_patterns.txt); a small one, or an archetype without patterns,
+ * numbers the named one: "ЗооСтиль 3". */
+static void
+company_name(struct gen *g, struct company *c, int round)
+{
+	static const char *const keys[] = {
+		"first", "last", "i", "city", "lfirst", "llast", "Lfirst"
+	};
+	const char *vals[nitems(keys)];
+	const struct corpus *cities = strcmp(c->country, "ES") == 0 ?
+	    &g->cities_es : strcmp(c->country, "RU") == 0 ? &g->cities_ru :
+	    strcmp(c->country, "IQ") == 0 ? &g->cities_iq : NULL;
+	const struct nameparts *f, *s;
+	const struct entry *pat;
+	struct pool p;
+	char tag[32], initial[8], cap[64], name[256], slug[128];
+	int n;
+
+	snprintf(tag, sizeof tag, "%s:%s", arch_name[c->arch], c->country);
+	pool_build(&p, &g->company_patterns, tag);
+	pat = g->compose ? pool_pick(&g->r, &p) : NULL;
+	free(p.e);
+	if (pat == NULL) {
+		c->name = arena_printf(&g->a, "%s %d", c->name, round + 1);
+		c->slug = arena_printf(&g->a, "%s%d", c->slug, round + 1);
+		return;
+	}
+	if (cities != NULL)
+		c->city = fld(pick(&g->r, cities), 0);
+	f = &g->np[c->lang][below(&g->r, g->names[c->lang].n)];
+	s = surname_for(g, &g->r, c->lang, f);
+	n = f->first[0] != '\0';
+	while (n > 0 && ((unsigned char)f->first[n] & 0xC0) == 0x80)
+		n++;
+	snprintf(initial, sizeof initial, "%.*s.", n, f->first);
+	snprintf(cap, sizeof cap, "%s", f->lfirst);
+	if (cap[0] >= 'a' && cap[0] <= 'z')
+		cap[0] = (char)(cap[0] - 'a' + 'A');
+	vals[0] = f->first;
+	vals[1] = s->last;
+	vals[2] = initial;
+	vals[3] = c->city;
+	vals[4] = f->lfirst;
+	vals[5] = s->llast;
+	vals[6] = cap;
+	c->name = arena_printf(&g->a, "%s", fill(name, sizeof name, fld(pat, 1),
+	    keys, vals, (int)nitems(keys)));
+	c->slug = arena_printf(&g->a, "%s", fill(slug, sizeof slug,
+	    fld(pat, 2), keys, vals, (int)nitems(keys)));
+}
+
 /* Everything about the companies that other stages need, decided before
  * any row is written (owners are users and must exist first). */
 static void
@@ -1262,12 +1559,10 @@ plan_companies(struct gen *g, int months)
 		if (e == NULL)
 			e = &g->company_names.e[0];
 		j = total > 0 ? c->nth / total : 0;
-		c->name = j == 0 ? fld(e, 1) :
-		    arena_printf(&g->a, "%s %d", fld(e, 1), j + 1);
+		c->name = fld(e, 1);
 		c->city = fld(e, 2);
 		c->country = fld(e, 3);
-		c->slug = j == 0 ? fld(e, 4) :
-		    arena_printf(&g->a, "%s%d", fld(e, 4), j + 1);
+		c->slug = fld(e, 4);
 		c->status = "active";
 		c->block = "none";
 		c->deferral = -1;
@@ -1334,6 +1629,8 @@ plan_companies(struct gen *g, int months)
 			    between(r, 60, 120)) * DAY;
 			break;
 		}
+		if (j > 0)
+			company_name(g, c, j);
 		c->vat_bp = vat_rate(c->country);
 		c->logistics = 490 + 100 * below(r, 6);
 		c->free_delivery = 5000 + 1000 * below(r, 4);
@@ -1892,65 +2189,40 @@ expand(char *buf, size_t cap, const char *tmpl, const struct vars *v)
 	static const char *const keys[NVAR] = {
 		"agent", "contact", "order", "total", "link"
 	};
-	size_t o = 0;
-	const char *p;
 
-	if (strchr(tmpl, '{') == NULL)
-		return tmpl;
-	for (p = tmpl; *p != '\0' && o + 1 < cap;) {
-		const char *end = *p == '{' ? strchr(p, '}') : NULL;
-		const char *val = NULL;
-
-		for (int k = 0; end != NULL && k < NVAR; k++)
-			if ((size_t)(end - p - 1) == strlen(keys[k]) &&
-			    strncmp(p + 1, keys[k], (size_t)(end - p - 1)) == 0)
-				val = v->v[k];
-		if (val != NULL) {
-			size_t n = strlen(val);
-
-			if (o + n + 1 > cap)
-				break;
-			memcpy(buf + o, val, n);
-			o += n;
-			p = end + 1;
-		} else
-			buf[o++] = *p++;
-	}
-	/* When the buffer ran out, never end inside a UTF-8 sequence. */
-	if (*p != '\0') {
-		while (o > 0 && ((unsigned char)buf[o - 1] & 0xC0) == 0x80)
-			o--;
-		if (o > 0 && ((unsigned char)buf[o - 1] & 0xC0) == 0xC0)
-			o--;
-	}
-	buf[o] = '\0';
-	return buf;
+	return fill(buf, cap, tmpl, keys, v->v, NVAR);
 }
 
-/* Lines already used in this thread, so it never says a line twice. */
+/* Lines already used in this thread, so it never says a line twice.  A
+ * long one says more lines than a topic has: it only keeps off the last
+ * window of them, fewer than a pool holds, or it would repeat at will. */
 struct seen {
 	const struct entry	*e[64];
 	int			 n;
+	int			 window;	/* 0: all 64 */
 };
 
 static const struct entry *
 pick_fresh(struct gen *g, const struct pool *p, struct seen *s)
 {
+	const int cap = (int)nitems(s->e);
 	const struct entry *e = NULL;
+	int have = s->window > 0 && s->window < cap ? s->window : cap;
 
 	if (p == NULL || p->n == 0)
 		return NULL;
+	if (have > s->n)
+		have = s->n;
 	for (int t = 0; t < 6; t++) {
 		int dup = 0;
 
 		e = p->e[below(&g->r, p->n)];
-		for (int i = 0; i < s->n; i++)
-			dup |= s->e[i] == e;
+		for (int i = 1; i <= have; i++)
+			dup |= s->e[(s->n - i) % cap] == e;
 		if (!dup)
 			break;
 	}
-	if (s->n < (int)nitems(s->e))
-		s->e[s->n++] = e;
+	s->e[s->n++ % cap] = e;
 	return e;
 }
 
@@ -1977,7 +2249,7 @@ static void
 thread_shape(struct gen *g, struct conv *cv)
 {
 	struct rng *r = &g->r;
-	struct msg *m = g->msgs;
+	struct msg *m = cv->m;
 	int n = cv->n, end_in, reopen, k;
 
 	for (k = 0; k < n; k++) {
@@ -2017,6 +2289,13 @@ thread_shape(struct gen *g, struct conv *cv)
 			}
 		return;
 	}
+	/* A long chat's next part: the customer wrote again and reopened
+	 * what the last part resolved. */
+	if (cv->part > 0 && n >= 3) {
+		m[1].in = 0;
+		m[1].kind = K_SYSTEM;
+		m[1].role = R_REOPEN;
+	}
 	if (cv->handoff && n >= 3) {
 		m[n - 3].in = 1;
 		m[n - 3].role = R_HUMAN_ASK;
@@ -2026,7 +2305,8 @@ thread_shape(struct gen *g, struct conv *cv)
 		m[n - 1].in = 1;
 		m[n - 1].role = R_HUMAN_ASK;
 	}
-	if (cv->assignee != NULL && n >= 3 &&
+	/* A long chat was assigned once, in its first part. */
+	if (cv->assignee != NULL && cv->part == 0 && n >= 3 &&
 	    (k = out_slot(m, 1 + below(r, (n - 1) / 2 + 1), n - 1)) >= 0) {
 		m[k].kind = K_SYSTEM;
 		m[k].role = R_ASSIGN;
@@ -2126,10 +2406,10 @@ static void
 thread_text(struct gen *g, struct conv *cv)
 {
 	struct rng *r = &g->r;
-	struct msg *m = g->msgs;
+	struct msg *m = cv->m;
 	int n = cv->n, l = cv->lang, greeted = 0, last_in = -1, last_out = -1;
 	const struct pool *answer = NULL;
-	struct seen seen;
+	struct seen own, *seen = cv->seen != NULL ? cv->seen : &own;
 	struct vars v;
 
 	/* A finished order's chat ends with thanks for the work. */
@@ -2141,7 +2421,7 @@ thread_text(struct gen *g, struct conv *cv)
 			if (!m[k].in && m[k].kind == K_TEXT)
 				last_out = k;
 	}
-	seen.n = 0;
+	own.n = own.window = 0;
 	v.v[V_CONTACT] = cv->ct.first;
 	v.v[V_ORDER] = cv->order_no != NULL ? cv->order_no : "";
 	v.v[V_TOTAL] = cv->total;
@@ -2176,72 +2456,72 @@ thread_text(struct gen *g, struct conv *cv)
 		case R_START:
 			v.v[V_AGENT] = g->performers[cv->mo->executor].first;
 			e = pick_fresh(g, &g->ev[x->role == R_ACCEPT ?
-			    EV_ACCEPT : EV_START], &seen);
+			    EV_ACCEPT : EV_START], seen);
 			break;
 		case R_ASSIGN:
-			e = pick_fresh(g, &g->ev[EV_ASSIGN], &seen);
+			e = pick_fresh(g, &g->ev[EV_ASSIGN], seen);
 			break;
 		case R_HANDOFF:
-			e = pick_fresh(g, &g->ev[EV_HANDOFF], &seen);
+			e = pick_fresh(g, &g->ev[EV_HANDOFF], seen);
 			break;
 		case R_REOPEN:
-			e = pick_fresh(g, &g->ev[EV_REOPEN], &seen);
+			e = pick_fresh(g, &g->ev[EV_REOPEN], seen);
 			break;
 		case R_NOTE:
 			/* Staff write notes in their own language. */
 			e = pick_fresh(g, &g->notes_by[chance(r, 75) ?
-			    x->user->lang : EN], &seen);
+			    x->user->lang : EN], seen);
 			break;
 		case R_HUMAN_ASK:
 			e = pick_line(g, &g->in[l][T_HUMAN], &g->in[l][T_ANY],
-			    100, &seen);
+			    100, seen);
 			break;
 		case R_THANKS:
 			e = pick_line(g, &g->in[l][T_THANKS], &g->in[l][T_ANY],
-			    100, &seen);
+			    100, seen);
 			break;
 		case R_BYE:
 			e = pick_line(g, &g->out[l][T_BYE], &g->out[l][T_ANY],
-			    100, &seen);
+			    100, seen);
 			break;
 		case R_PAYLINK:
 			e = pick_line(g, &g->out[l][T_PAYLINK],
-			    &g->out[l][T_ANY], 100, &seen);
+			    &g->out[l][T_ANY], 100, seen);
 			x->x8 = "TYPE2";
 			break;
 		case R_PAID:
 			e = pick_line(g, &g->out[l][T_PAID], &g->out[l][T_ANY],
-			    100, &seen);
+			    100, seen);
 			x->x8 = "TYPE3";
 			break;
 		default:
 			if (k == last_in && k > 0)
-				e = pick_fresh(g, &g->order_in_end, &seen);
+				e = pick_fresh(g, &g->order_in_end, seen);
 			else if (k == last_out)
-				e = pick_fresh(g, &g->order_out_end, &seen);
+				e = pick_fresh(g, &g->order_out_end, seen);
 			else if (cv->mo != NULL && x->in)
-				e = pick_fresh(g, &g->order_in, &seen);
+				e = pick_fresh(g, &g->order_in, seen);
 			else if (x->in && k == 0 && n > 1 && chance(r, 35))
-				e = pick_fresh(g, &g->in[l][T_GREET], &seen);
+				e = pick_fresh(g, &g->in[l][T_GREET], seen);
 			else if (x->in)
 				e = pick_line(g, &g->in[l][cv->topic],
-				    &g->in[l][T_ANY], 60, &seen);
+				    &g->in[l][T_ANY], 60, seen);
 			else if (x->author == AU_USER && !greeted &&
 			    cv->assign_at >= 0) {
 				/* An agent who takes over says who they are. */
 				e = pick_line(g, &g->out[l][T_HUMAN],
-				    &g->out[l][T_ANY], 100, &seen);
+				    &g->out[l][T_ANY], 100, seen);
 				greeted = 1;
 			} else if (answer != NULL && chance(r, 85))
-				e = pick_fresh(g, answer, &seen);
+				e = pick_fresh(g, answer, seen);
 			else if (cv->mo != NULL)
-				e = pick_fresh(g, &g->order_out, &seen);
+				e = pick_fresh(g, &g->order_out, seen);
 			else if (x->author == AU_USER && chance(r, 25) &&
 			    g->canned_by[l].n > 0)
-				e = pick_fresh(g, &g->canned_by[l], &seen);
+				e = pick_fresh(g, &g->canned_by[l], seen);
 			else
 				e = pick_line(g, &g->out[l][cv->topic],
-				    &g->out[l][T_ANY], 55, &seen);
+				    &g->out[l][T_ANY], 55, seen);
 			if (x->author == AU_AI && chance(r, 60))
 				x->x8 = "TYPE1";
 		}
@@ -2261,7 +2541,7 @@ thread_text(struct gen *g, struct conv *cv)
 static void
 thread_times(struct gen *g, struct conv *cv)
 {
-	struct msg *m = g->msgs;
+	struct msg *m = cv->m;
 	int n = cv->n;
 	int64_t first, span, room;
 
@@ -2282,7 +2562,7 @@ thread_times(struct gen *g, struct conv *cv)
 static void
 order_times(struct gen *g, struct conv *cv)
 {
-	struct msg *m = g->msgs;
+	struct msg *m = cv->m;
 	int64_t start = cv->mo->accepted_at, end = g->now;
 	int n = cv->n;
 
@@ -2319,7 +2599,7 @@ static void
 thread_details(struct gen *g, struct conv *cv)
 {
 	struct rng *r = &g->r;
-	struct msg *m = g->msgs;
+	struct msg *m = cv->m;
 	int n = cv->n, email = strcmp(cv->ch->platform, "email") == 0;
 	int broken = strcmp(cv->ch->status, "error") == 0;
 	char tok[20];
@@ -2407,17 +2687,20 @@ contact_identity(struct gen *g, struct conv *cv, int lang)
 		"example.com", "example.org", "example.net"
 	};
 	struct rng *r = &g->r;
-	const struct entry *e = pick(r, &g->names[lang]), *src = NULL;
+	const struct entry *src = NULL;
 	struct contact *ct = &cv->ct;
-	const char *country = cv->co->country, *latin = fld(e, 1);
+	const char *country = cv->co->country, *latin;
 	const char *platform = cv->ch->platform;
 	int wa = strcmp(platform, "whatsapp") == 0;
+	struct pname n;
 
+	person_name(g, r, lang, &n);
+	latin = n.latin;
 	if (lang != cv->co->lang && chance(r, 30))
 		country = abroad[lang];
 	ct->id = 0;
-	ct->name = fld(e, 0);
-	ct->first = first_word(g, ct->name);
+	ct->name = n.full;
+	ct->first = n.first != NULL ? n.first : first_word(g, ct->name);
 	ct->lang = lang;
 	ct->phone = wa || chance(r, 35) ? phone_for(r, &g->tmp, country) :
 	    NULL;
@@ -2645,7 +2928,7 @@ static void
 insert_thread(struct gen *g, struct conv *cv)
 {
 	struct rng *r = &g->r;
-	struct msg *m = g->msgs;
+	struct msg *m = cv->m;
 	int n = cv->n, last_reply = -1, unread = 0;
 	int64_t id = g->next_conv++, waiting = NONE, snooze = NONE;
 	struct row row;
@@ -2687,6 +2970,8 @@ insert_thread(struct gen *g, struct conv *cv)
 	put_int(&row, m[0].at);
 	row_end(&row);
 	insert_labels(g, cv, id);
+	if (m[n - 1].at > g->latest)
+		g->latest = m[n - 1].at;
 
 	for (int k = 0; k < n; k++) {
 		struct msg *x = &m[k];
@@ -2775,14 +3060,15 @@ conv_state(struct gen *g, struct conv *cv)
 	}
 }
 
+/* The messages of a chat whose state is decided (conv_state), and what
+ * they bring about: the contact, the order behind a payment link. */
 static void
-gen_thread(struct gen *g, struct conv *cv)
+chat_body(struct gen *g, struct conv *cv)
 {
 	struct cart cart;
 	int order = 0;
 	int64_t link_at = 0, paid_at = NONE;
 
-	conv_state(g, cv);
 	/* A shop's payment link is for a cart that becomes an order; its
 	 * number and total are in the messages. */
 	if (cv->pay != PAY_NONE && cv->co->arch == A_FLOWERS) {
@@ -2804,18 +3090,25 @@ gen_thread(struct gen *g, struct conv *cv)
 		thread_times(g, cv);
 	thread_details(g, cv);
 	if (cv->new_contact)
-		contact_insert(g, cv, g->msgs[0].at - between(&g->r, 0, 60));
+		contact_insert(g, cv, cv->m[0].at - between(&g->r, 0, 60));
 	for (int k = 0; k < cv->n; k++) {
-		if (g->msgs[k].role == R_PAYLINK)
-			link_at = g->msgs[k].at;
-		if (g->msgs[k].role == R_PAID)
-			paid_at = g->msgs[k].at;
+		if (cv->m[k].role == R_PAYLINK)
+			link_at = cv->m[k].at;
+		if (cv->m[k].role == R_PAID)
+			paid_at = cv->m[k].at;
 	}
 	if (order && cv->pay != PAY_NONE)
 		cv->order_id = insert_checkout(g, cv->co, &cv->ct, &cart,
 		    cv->pay, link_at, paid_at);
 	if (cv->pay == PAY_LINK)
 		cv->reminder = chance(&g->r, 75);
+}
+
+static void
+gen_thread(struct gen *g, struct conv *cv)
+{
+	conv_state(g, cv);
+	chat_body(g, cv);
 	insert_thread(g, cv);
 }
 
@@ -2874,6 +3167,13 @@ gen_web_orders(struct gen *g)
 	free(shops);
 }
 
+static int
+chat_topic(const struct company *c)
+{
+	return c->arch == A_FLOWERS ? T_SHOP : c->arch == A_PETS_RU ||
+	    c->arch == A_PETS_EU ? T_PETS : T_BEAUTY;
+}
+
 /* A chat of an end customer with one of the businesses, picked by the
  * archetype weights cw (summing to total). */
 static void
@@ -2889,9 +3189,7 @@ customer_chat(struct gen *g, struct conv *cv, const int *cw, int total)
 	cv->co = &g->co[k];
 	cv->ch = &cv->co->ch[pick_channel(g, cv->co)];
 	cv->co->nconv++;
-	cv->topic = cv->co->arch == A_FLOWERS ? T_SHOP :
-	    cv->co->arch == A_PETS_RU || cv->co->arch == A_PETS_EU ? T_PETS :
-	    T_BEAUTY;
+	cv->topic = chat_topic(cv->co);
 	/* Recent chats are dense: the cube puts about a tenth of them in
 	 * the last hour. */
 	cv->last = g->now - 20 - (int64_t)(u * u * u * 60 * DAY);
@@ -2919,11 +3217,116 @@ customer_chat(struct gen *g, struct conv *cv, const int *cw, int total)
 		cv->last = cv->lo + 1;
 }
 
+/* A preset's long chats: a business customer who has written to one
+ * company for months, one order after another.  They are made last and
+ * the first of them last of all, so it is the latest chat; every one
+ * stays within 90 days, the history a seeded cache keeps by default.
+ * from and to are days before now. */
+static const struct {
+	int	arch, lang, from, to;
+} long_chats[] = {
+	{ A_FLOWERS, ES, 85, 0 },	/* a hotel's flowers, twice a week */
+	{ A_PETS_RU, RU, 84, 2 },	/* a kennel's grooming */
+	{ A_BEAUTY, AR, 86, 9 },	/* a wedding planner's brides */
+};
+
+#define LONG_PARTS	25	/* the orders of a long chat */
+
+/* Each part is a chat of its own, decided and written as any other
+ * (conv_state, chat_body): resolved, then reopened by the customer's next
+ * message, and answered by the one person the account was assigned to.
+ * The conversation row is the last part's state over every message. */
+static void
+long_chat(struct gen *g, int which, const int *cw)
+{
+	struct rng *r = &g->r;
+	int spec = which % (int)nitems(long_chats), len[LONG_PARTS], k;
+	int arch = long_chats[spec].arch, off = 0;
+	struct person *agent;
+	struct conv cv, pc;
+	struct seen seen;
+	int64_t lo, to, end;
+
+	/* The archetype's first company, else the first that has chats. */
+	for (k = 0; k < g->nco && g->co[k].arch != arch; k++)
+		;
+	for (int i = 0; k == g->nco && i < g->nco; i++)
+		if (cw[i] > 0)
+			k = i;
+	if (k == g->nco)
+		return;
+	arena_reset(&g->tmp);
+	memset(&cv, 0, sizeof cv);
+	seen.n = 0;
+	seen.window = 12;
+	cv.co = &g->co[k];
+	cv.ch = &cv.co->ch[0];		/* the company's main channel */
+	cv.co->nconv++;
+	cv.lang = long_chats[spec].lang;
+	cv.topic = chat_topic(cv.co);
+	cv.m = g->msgs;
+	cv.seen = &seen;
+	lo = g->now - (int64_t)long_chats[spec].from * DAY;
+	to = g->now - (int64_t)long_chats[spec].to * DAY - between(r, 5, 90);
+	/* Other chats may end at now itself: a tie goes to the higher id,
+	 * which the last chat made has. */
+	if (which == 0 && to <= g->latest)
+		to = g->latest + 1 < g->now ? g->latest + 1 : g->now;
+	agent = any_staff(g, cv.lang);
+	for (int p = 0; p < LONG_PARTS; p++)
+		len[p] = between(r, 8, 32);
+	balance(r, len, LONG_PARTS, 6, 40, DEMO_LONG_THREAD);
+	end = lo;
+	for (int p = 0; p < LONG_PARTS && !g->failed; p++) {
+		pc = cv;
+		pc.m = cv.m + off;
+		pc.n = len[p];
+		pc.part = p;
+		pc.new_contact = p == 0;
+		/* Each part ends a little before its share of the months,
+		 * talked over in a day or two; the days between are quiet. */
+		pc.last = p == LONG_PARTS - 1 ? to : lo + (to - lo) * (p + 1) /
+		    LONG_PARTS - between(r, 0, (int)((to - lo) / LONG_PARTS / 3));
+		pc.lo = pc.last - between(r, 6 * HOUR, 2 * DAY);
+		if (pc.lo < end + HOUR)
+			pc.lo = end + HOUR;
+		if (pc.last < pc.lo + HOUR)
+			pc.last = pc.lo + HOUR;
+		conv_state(g, &pc);
+		pc.assignee = agent;
+		pc.human = 1;
+		pc.handoff = 0;
+		if (p < LONG_PARTS - 1) {
+			pc.status = CS_RESOLVED;
+			if (pc.pay == PAY_LINK)
+				pc.pay = PAY_PAID;	/* settled since */
+		}
+		chat_body(g, &pc);
+		if (p == 0) {
+			cv.ct = pc.ct;
+			cv.assign_at = pc.assign_at;
+		}
+		end = pc.m[pc.n - 1].at;
+		off += pc.n;
+	}
+	cv.n = off;
+	cv.status = pc.status;
+	cv.priority = pc.priority;
+	cv.assignee = pc.assignee;
+	cv.human = pc.human;
+	cv.pay = pc.pay;
+	cv.reminder = pc.reminder;
+	cv.order_id = pc.order_id;
+	insert_thread(g, &cv);
+}
+
 static void
 gen_conversations(struct gen *g)
 {
 	struct rng *r = &g->r;
 	int N = g->sz->conversations, *counts, norder, *cw, total = 0, hi;
+	int nlong = g->sz->long_threads;
+	long M = g->sz->messages;
 	double mean;
 
 	rng_seed(r, g->seed, 5);
@@ -2931,16 +3334,23 @@ gen_conversations(struct gen *g)
 		gen_web_orders(g);
 		return;
 	}
+	/* The long chats' messages are the others' fewer. */
+	if (nlong < 0 || nlong >= N ||
+	    (long)nlong * DEMO_LONG_THREAD + N - nlong > M)
+		nlong = 0;
+	N -= nlong;
+	M -= (long)nlong * DEMO_LONG_THREAD;
 	/* Messages per chat: many short ones, a few long, exact total. */
 	counts = xcalloc((size_t)N, sizeof *counts);
-	mean = (double)g->sz->messages / N;
+	mean = (double)M / N;
 	if (mean < 1)
 		mean = 1;
 	hi = mean * 3 > 30 ? (int)(mean * 3) : 30;
 	for (int i = 0; i < N; i++)
 		counts[i] = 1 + (int)(3 * (mean - 1) * unit(r) * unit(r));
-	balance(r, counts, N, 1, hi, g->sz->messages);
-	g->msgs = xcalloc((size_t)hi, sizeof *g->msgs);
+	balance(r, counts, N, 1, hi, M);
+	g->msgs = xcalloc((size_t)(nlong > 0 && hi < DEMO_LONG_THREAD ?
+	    DEMO_LONG_THREAD : hi), sizeof *g->msgs);
 
 	cw = xcalloc((size_t)g->nco, sizeof *cw);
 	for (int k = 0; k < g->nco; k++)
@@ -2954,6 +3364,7 @@ gen_conversations(struct gen *g)
 		arena_reset(&g->tmp);
 		memset(&cv, 0, sizeof cv);
 		cv.n = counts[i];
+		cv.m = g->msgs;
 		cv.lo = g->now - 62 * DAY;
 		if (i < norder) {
 			struct mkorder *mo = &g->mk[i];
@@ -2972,6 +3383,8 @@ gen_conversations(struct gen *g)
 		customer_chat(g, &cv, cw, total);
 		gen_thread(g, &cv);
 	}
+	for (int j = nlong - 1; j >= 0 && total > 0 && !g->failed; j--)
+		long_chat(g, j, cw);
 	arena_reset(&g->tmp);
 	gen_web_orders(g);
 	free(cw);
@@ -3232,6 +3645,96 @@ variant_price(int64_t price, int v)
 	return (price * pct[v] / 100 + 5) / 10 * 10;
 }
 
+/* Catalogues longer than five rounds of the corpus (the large demo's
+ * 10,000-row tables) go on combining: an option and a detail after the
+ * variant, each option with its price, and SKUs of their own. */
+struct kbopt {
+	const char	*text;
+	int		 pct;		/* of the variant's price */
+};
+
+static const struct kbopt opt_product[] = {
+	{ " en caja regalo", 115 }, { " con jarrón de cristal", 125 },
+	{ " con bombones", 120 }, { " con globo", 110 },
+	{ " con tarjeta personalizada", 105 }, { " en cesta de mimbre", 130 },
+	{ " con peluche", 120 }, { " para empresas", 100 },
+	{ " de temporada", 95 }, { " con vela aromática", 115 },
+};
+static const char *const detail_product[] = {
+	"", " · envoltorio kraft", " · envoltorio blanco", " · lazo rojo",
+	" · lazo dorado", " · entrega urgente", " · entrega programada",
+};
+static const struct kbopt opt_service_es[] = {
+	{ " — sesión de tarde", 100 }, { " — fin de semana", 115 },
+	{ " — con producto premium", 125 }, { " — bono 5 sesiones", 450 },
+	{ " — bono 10 sesiones", 850 }, { " — con estilista sénior", 120 },
+	{ " — primera visita", 85 }, { " — en pareja", 180 },
+	{ " — para eventos", 140 }, { " — exprés", 90 },
+};
+static const struct kbopt opt_service_en[] = {
+	{ " — evening slot", 100 }, { " — weekend", 115 },
+	{ " — premium products", 125 }, { " — pack of 5", 450 },
+	{ " — pack of 10", 850 }, { " — senior stylist", 120 },
+	{ " — first visit", 85 }, { " — for two", 180 },
+	{ " — for events", 140 }, { " — express", 90 },
+};
+static const struct kbopt opt_pets_es[] = {
+	{ " — fin de semana", 115 }, { " — cachorro", 90 },
+	{ " — pelo largo", 130 }, { " — con deslanado", 135 },
+	{ " — mascota sénior", 105 }, { " — primera visita", 85 },
+	{ " — bono 5 sesiones", 450 }, { " — bono 10 sesiones", 850 },
+	{ " — champú hipoalergénico", 110 },
+	{ " — recogida a domicilio", 125 },
+};
+static const struct kbopt opt_pets_en[] = {
+	{ " — weekend", 115 }, { " — puppy", 90 },
+	{ " — long-haired breed", 130 }, { " — with deshedding", 135 },
+	{ " — senior pet", 105 }, { " — first visit", 85 },
+	{ " — pack of 5", 450 }, { " — pack of 10", 850 },
+	{ " — hypoallergenic shampoo", 110 },
+	{ " — pick-up and drop-off", 125 },
+};
+static const char *const detail_service_es[] = {
+	"", " (reserva online)", " (sin cita)", " · tarjeta regalo",
+	" · precio socio", " · tarifa fidelidad",
+};
+static const char *const detail_service_en[] = {
+	"", " (book online)", " (walk-in)", " · gift card",
+	" · member price", " · loyalty rate",
+};
+
+struct kbmore {
+	const struct kbopt	*opt;
+	int			 nopt;
+	const char *const	*detail;
+	int			 ndetail;
+};
+#define KBMORE(o, d)	{ o, (int)nitems(o), d, (int)nitems(d) }
+
+static const struct kbmore more_product =
+    KBMORE(opt_product, detail_product);
+static const struct kbmore more_service[2] = {	/* Spanish, English */
+	KBMORE(opt_service_es, detail_service_es),
+	KBMORE(opt_service_en, detail_service_en),
+};
+static const struct kbmore more_pets[2] = {
+	KBMORE(opt_pets_es, detail_service_es),
+	KBMORE(opt_pets_en, detail_service_en),
+};
+
+/* For round >= 5 of a catalogue: the suffix after the variant, and the
+ * percentage of its price. */
+static int
+kb_more(struct gen *g, int round, const struct kbmore *m,
+    const char **suffix)
+{
+	int k = round / 5 - 1;
+
+	*suffix = arena_printf(&g->tmp, "%s%s", m->opt[k % m->nopt].text,
+	    m->detail[k / m->nopt % m->ndetail]);
+	return m->opt[k % m->nopt].pct;
+}
+
 static void
 kb_row_cells(struct gen *g, const struct company *c, int set, int i,
     int base)
@@ -3255,16 +3758,26 @@ kb_row_cells(struct gen *g, const struct company *c, int set, int i,
 	switch (set) {
 	case KB_PRODUCT: {
 		int idx = (base + i) % g->products.n;
+		int round = (base + i) / g->products.n, pct = 100;
 		const struct entry *e = &g->products.e[idx];
-		int sku = 1000 + idx + 100 * ((base + i) / g->products.n % 5);
+		int sku = 1000 + idx + 100 * (round % 5);
+		const char *more = "";
+		int64_t price;
 
-		v = (base + i) / g->products.n % 5;
-		js_str(b, "product_name", arena_printf(&g->a, "%s%s", fld(e, 0),
-		    variant_es[v]));
+		v = round % 5;
+		if (round >= 5 && g->compose) {
+			pct = kb_more(g, round, &more_product, &more);
+			sku = 100000 + base + i;
+		}
+		price = variant_price(fnum(e, 2), v);
+		if (pct != 100)
+			price = (price * pct / 100 + 5) / 10 * 10;
+		js_str(b, "product_name", arena_printf(&g->tmp, "%s%s%s",
+		    fld(e, 0), variant_es[v], more));
 		js_int(b, "sku", sku);
 		js_str(b, "description", fld(e, 3));
 		js_str(b, "unit", fld(e, 1));
-		js_int(b, "price_eur", variant_price(fnum(e, 2), v));
+		js_int(b, "price_eur", price);
 		js_int(b, "logistics_price_eur", c->logistics);
 		js_int(b, "free_delivery", c->free_delivery);
 		js_int(b, "stock_units", below(r, 121));
@@ -3283,10 +3796,10 @@ kb_row_cells(struct gen *g, const struct company *c, int set, int i,
 		    "https://video.example.com/%s/%d.mp4", c->slug, sku);
 		js_str(b, "video_url", chance(r, 10) ? url : "");
 		js_str(b, "supplier_contact", chance(r, 60) ?
-		    arena_printf(&g->a, "%s, %s",
+		    arena_printf(&g->tmp, "%s, %s",
 		    fld(pick(r, &g->names[ES]), 0),
-		    phone_for(r, &g->a, "ES")) : "");
-		js_str(b, "warehouse_address", arena_printf(&g->a,
+		    phone_for(r, &g->tmp, "ES")) : "");
+		js_str(b, "warehouse_address", arena_printf(&g->tmp,
 		    "Almacén %s, nave %d", c->city, between(r, 1, 24)));
 		break;
 	}
@@ -3295,8 +3808,9 @@ kb_row_cells(struct gen *g, const struct company *c, int set, int i,
 		const struct entry *e;
 		const char *const *variant = c->lang == EN ? service_en :
 		    service_es;
-		const char *format;
-		int n, idx;
+		const char *format, *more = "";
+		int n, idx, round, pct = 100, sku;
+		int64_t price;
 
 		if (set == KB_PETS && g->pets_by[c->lang].n > 0) {
 			const struct pool *p = &g->pets_by[c->lang];
@@ -3309,42 +3823,59 @@ kb_row_cells(struct gen *g, const struct company *c, int set, int i,
 			idx = (base + i) % n;
 			e = &g->beauty.e[idx];
 		}
-		v = (base + i) / n % 5;
+		round = (base + i) / n;
+		v = round % 5;
+		if (!g->compose)
+			round %= 5;
+		if (round >= 5)
+			pct = kb_more(g, round, set == KB_PETS ?
+			    &more_pets[c->lang == EN] :
+			    &more_service[c->lang == EN], &more);
 		if (set == KB_PETS && g->pets_by[c->lang].n > 0) {
 			/* lang|category|name|unit|duration|price|description */
-			js_str(b, "service_name", arena_printf(&g->a, "%s%s",
-			    fld(e, 2), variant[v]));
+			sku = round >= 5 ? 100000 + base + i :
+			    3000 + idx + 100 * v;
+			price = variant_price(fnum(e, 5), v);
+			if (pct != 100)
+				price = (price * pct / 100 + 5) / 10 * 10;
+			js_str(b, "service_name", arena_printf(&g->tmp,
+			    "%s%s%s", fld(e, 2), variant[v], more));
 			js_str(b, "service_category", fld(e, 1));
 			js_str(b, "service_subcategory", "");
-			js_int(b, "sku", 3000 + idx + 100 * v);
+			js_int(b, "sku", sku);
 			js_str(b, "unit", fld(e, 3));
 			js_str(b, "duration", fld(e, 4));
 			format = v == 2 ? "home visit" : "offline";
 			js_str(b, "format", format);
 			js_str(b, "description", fld(e, 6));
-			js_int(b, "price_eur", variant_price(fnum(e, 5), v));
+			js_int(b, "price_eur", price);
 		} else {
 			/* category|subcategory|name|unit|duration|format|
 			 * price|description */
-			js_str(b, "service_name", arena_printf(&g->a, "%s%s",
-			    fld(e, 2), variant[v]));
+			js_str(b, "service_name", arena_printf(&g->tmp,
+			    "%s%s%s", fld(e, 2), variant[v], more));
 			js_str(b, "service_category", fld(e, 0));
 			js_str(b, "service_subcategory", fld(e, 1));
-			js_int(b, "sku", 2000 + idx + 100 * v);
+			sku = round >= 5 ? 100000 + base + i :
+			    2000 + idx + 100 * v;
+			price = variant_price(fnum(e, 6), v);
+			if (pct != 100)
+				price = (price * pct / 100 + 5) / 10 * 10;
+			js_int(b, "sku", sku);
 			js_str(b, "unit", fld(e, 3));
 			js_str(b, "duration", fld(e, 4));
 			format = v == 2 ? "home visit" : fld(e, 5);
 			js_str(b, "format", format);
 			js_str(b, "description", fld(e, 7));
-			js_int(b, "price_eur", variant_price(fnum(e, 6), v));
+			js_int(b, "price_eur", price);
 		}
 		js_str(b, "location", strcmp(format, "video-call") == 0 ?
 		    "Online" : strcmp(format, "home visit") == 0 ?
-		    arena_printf(&g->a, "%s (%s)", c->city, c->lang == EN ?
+		    arena_printf(&g->tmp, "%s (%s)", c->city, c->lang == EN ?
 		    "home visit" : "a domicilio") : c->city);
 		js_int(b, "slots_available", below(r, 13));
 		js_int(b, "payment_reminder", c->reminder_h);
-		js_str(b, "specialist_initials", arena_printf(&g->a, "%c.%c.",
+		js_str(b, "specialist_initials", arena_printf(&g->tmp, "%c.%c.",
 		    'A' + below(r, 26), 'A' + below(r, 26)));
 		snprintf(url, sizeof url, "https://%s.example.com/s/%d",
 		    c->slug, idx);
@@ -3359,8 +3890,8 @@ kb_row_cells(struct gen *g, const struct company *c, int set, int i,
 		const char *stem = fld(&g->promo.e[(base + i) % g->promo.n], 0);
 
 		/* The number in the code is the discount: VERANO20. */
-		js_str(b, "code", round == 0 ? arena_printf(&g->a, "%s%d",
-		    stem, pct) : arena_printf(&g->a, "%s%d%c", stem, pct,
+		js_str(b, "code", round == 0 ? arena_printf(&g->tmp, "%s%d",
+		    stem, pct) : arena_printf(&g->tmp, "%s%d%c", stem, pct,
 		    'A' + round % 26));
 		js_int(b, "discount_percent", pct);
 		js_str(b, "channel", (const char *[]){ "all", "whatsapp",
@@ -3374,7 +3905,7 @@ kb_row_cells(struct gen *g, const struct company *c, int set, int i,
 		const char *city[1];
 
 		city[0] = fld(&g->cities_es.e[(base + i) % g->cities_es.n], 0);
-		js_str(b, "zone", arena_printf(&g->a, "Zona %d — %s", i + 1,
+		js_str(b, "zone", arena_printf(&g->tmp, "Zona %d — %s", i + 1,
 		    city[0]));
 		js_list(b, "cities", city, 1);
 		js_int(b, "delivery_price_eur", i == 0 ? 0 :
@@ -3464,7 +3995,9 @@ gen_kb(struct gen *g)
 		}
 		for (int i = 0; i < rows[t] && !g->failed; i++) {
 			/* Two catalogues of one shop start at different
-			 * products. */
+			 * products.  A row's text lives until it is
+			 * written. */
+			arena_reset(&g->tmp);
 			kb_row_cells(g, c, set, i, round * 7 + t / nkb * 13);
 			row = row_begin(g, S_KB_ROW);
 			put_int(&row, id);
@@ -3683,6 +4216,15 @@ gen_projects(struct gen *g, struct billing *b, int months)
 		name = arena_printf(&g->a, "%s · %s",
 		    fld(pick(r, &g->projects), 0),
 		    fld(pick(r, &g->cities_iq), 0));
+		/* A client with dozens of projects tells them apart by
+		 * when they started. */
+		if (g->compose) {
+			int y, m, d;
+
+			billing_civil_from_day((int32_t)start, &y, &m, &d);
+			name = arena_printf(&g->a, "%s · %02d/%04d", name, m,
+			    y);
+		}
 		for (int i = between(r, 2, 4); nitems_ < i; nitems_++) {
 			const struct entry *e = pick(r, &g->depth_items);
 
@@ -3846,28 +4388,78 @@ gen_commissions(struct gen *g, struct billing *b)
 	}
 }
 
+/* A preset's long invoices: a busy provider's last months, this one's
+ * draft and those before it, DEMO_LONG_INVOICE bookings each.  The
+ * provider is the first that drafts this month's invoice; its months
+ * follow the draft in b, none old enough to have been cancelled
+ * (gen_commissions).  The index of the draft, or -1 with *nlong 0. */
+static int
+long_invoices(struct gen *g, struct billing *b, int *nlong)
+{
+	int want = g->sz->long_invoices, i = b->comm0;
+
+	*nlong = 0;
+	while (i < b->ninv && b->inv[i].status != IS_DRAFT)
+		i++;
+	if (want <= 0 || i == b->ninv)
+		return -1;
+	while (*nlong < want && i + *nlong < b->ninv &&
+	    b->inv[i + *nlong].company == b->inv[i].company &&
+	    b->inv[i + *nlong].status != IS_CANCELLED)
+		(*nlong)++;
+	return i;
+}
+
+/* The long draft is the newest, so it leads the invoice list, whose
+ * drafts come first, latest id first (ids follow by_issue). */
+static void
+newest_draft(struct inv *v, const struct billing *b)
+{
+	for (int i = 0; i < b->ninv; i++)
+		if (&b->inv[i] != v && b->inv[i].status == IS_DRAFT &&
+		    b->inv[i].created_at >= v->created_at)
+			v->created_at = b->inv[i].created_at + 1;
+}
+
 static void
 commission_lines(struct gen *g, struct billing *b, int nlines)
 {
 	struct rng *r = &g->r;
-	int n = b->ninv - b->comm0, *cnt;
+	int n = b->ninv - b->comm0, *cnt, first, nlong, rest;
 	double mean;
 
 	if (n <= 0)
 		return;
+	/* The long ones' lines are the others' fewer. */
+	first = long_invoices(g, b, &nlong);
+	if (nlong >= n || (long)nlong * DEMO_LONG_INVOICE + n - nlong >
+	    nlines)
+		nlong = 0;
+	rest = nlines - nlong * DEMO_LONG_INVOICE;
 	cnt = xcalloc((size_t)n, sizeof *cnt);
-	mean = (double)nlines / n;
+	mean = (double)rest / (n - nlong);
 	if (mean < 1)
 		mean = 1;	/* every commission invoice bills a booking */
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n - nlong; i++)
 		cnt[i] = 1 + (int)(2 * (mean - 1) * unit(r));
-	balance(r, cnt, n, 1, (int)(3 * mean) + 2, nlines);
+	balance(r, cnt, n - nlong, 1, (int)(3 * mean) + 2, rest);
+	/* The long ones take their places in cnt. */
+	if (nlong > 0) {
+		int at = first - b->comm0;
+
+		memmove(cnt + at + nlong, cnt + at, (size_t)(n - nlong - at) *
+		    sizeof *cnt);
+		for (int i = 0; i < nlong; i++)
+			cnt[at + i] = DEMO_LONG_INVOICE;
+		newest_draft(&b->inv[first], b);
+	}
 	/* Lines are appended after every other invoice's, so line0 moves. */
 	for (int i = 0; i < n; i++) {
 		struct inv *v = &b->inv[b->comm0 + i];
 		struct company *c = &g->co[v->company];
 		int64_t last = v->pend < g->today ? v->pend : g->today;
-
+		int busy = nlong > 0 && b->comm0 + i >= first &&
+		    b->comm0 + i < first + nlong;
 		int64_t volume = 0;	/* the provider's volume so far */
 
 		v->line0 = b->nline;
@@ -3886,9 +4478,11 @@ commission_lines(struct gen *g, struct billing *b, int nlines)
 			    (cnt[i] + 1);
 			billing_civil_from_day((int32_t)day, &y, &mo, &d);
 			fmt_date(date, sizeof date, day);
-			/* Booking numbers grow with the date, as ids do. */
+			/* Booking numbers grow with the date, as ids do; a
+			 * busy month's, many a day, are numbered in turn. */
 			ref = arena_printf(&g->a, "B-%07lld",
-			    (long long)((day - 18000) * 97 + below(r, 97)));
+			    (long long)((day - 18000) * 97 + (busy ? j :
+			    below(r, 97))));
 			if (c->lang == RU)
 				desc = arena_printf(&g->a, "%s · бронь %s от "
 				    "%02d.%02d.%04d", e != NULL ? fld(e, 2) :
@@ -4298,6 +4892,8 @@ load_corpora(struct gen *g)
 		{ offsetof(struct gen, plans), "saas_plans.txt", 3 },
 		{ offsetof(struct gen, promo), "promo_codes.txt", 1 },
 		{ offsetof(struct gen, inv_notes), "invoice_notes.txt", 2 },
+		{ offsetof(struct gen, company_patterns),
+		  "company_patterns.txt", 3 },
 	};
 	char file[32];
 
@@ -4357,6 +4953,7 @@ load_corpora(struct gen *g)
 	g->rating[0].e = NULL;
 	pool_build(&g->plan_kind[0], &g->plans, "plan");
 	pool_build(&g->plan_kind[1], &g->plans, "setup");
+	name_parts(g);
 	if (g->order_in.n == 0 || g->order_out.n == 0 ||
 	    g->order_in_end.n == 0 || g->order_out_end.n == 0 ||
 	    g->plan_kind[0].n == 0) {
@@ -4376,7 +4973,7 @@ free_gen(struct gen *g)
 		&g->cities_ru, &g->cities_iq, &g->products, &g->beauty,
 		&g->pets, &g->installer, &g->offer_msgs, &g->reviews,
 		&g->cancel, &g->projects, &g->depth_items, &g->plans,
-		&g->promo, &g->inv_notes,
+		&g->promo, &g->inv_notes, &g->company_patterns,
 	};
 
 	for (size_t i = 0; i < nitems(all); i++)
@@ -4394,8 +4991,12 @@ free_gen(struct gen *g)
 		answers_free(g->ans[l], g->msg_in[l].n);
 	}
 	answers_free(g->ans_order, g->order_chat.n);
-	for (int l = 0; l < NLANG; l++)
+	for (int l = 0; l < NLANG; l++) {
 		free(g->notes_by[l].e);
+		free(g->np[l]);
+		free(g->surnames[l][0].e);
+		free(g->surnames[l][1].e);
+	}
 	free(g->order_in_end.e);
 	free(g->order_out_end.e);
 	free(g->order_in.e);
@@ -4425,19 +5026,28 @@ free_gen(struct gen *g)
 }
 
 /* Full-text triggers set aside during the load, and how each index is
- * then built in one pass.  messages_fts and kb_rows_fts are external-
- * content tables ('rebuild'); invoices_fts keeps its own copy, and its
- * lines column is what the schema's own delete trigger recomputes. */
+ * then built in one pass.  kb_rows_fts and contacts_fts are external-
+ * content tables ('rebuild'); messages_fts is contentless, keyed as its
+ * trigger keys it (db/005_search.sql); invoices_fts keeps its own copy,
+ * written whole, lines and all, in one INSERT: a row per invoice through
+ * its trigger and an UPDATE per line cost the large demo 15 seconds. */
 static const struct {
 	const char	*trigger, *drop, *rebuild;
 } fts_bulk[] = {
 	{ "messages_fts_ai", "DROP TRIGGER messages_fts_ai",
-	  "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')" },
+	  "INSERT INTO messages_fts(rowid, body) SELECT (conversation_id << "
+	  "32) | (id & 4294967295), body FROM messages" },
+	{ "contacts_fts_ai", "DROP TRIGGER contacts_fts_ai",
+	  "INSERT INTO contacts_fts(contacts_fts) VALUES ('rebuild')" },
 	{ "kb_rows_fts_ai", "DROP TRIGGER kb_rows_fts_ai",
 	  "INSERT INTO kb_rows_fts(kb_rows_fts) VALUES ('rebuild')" },
-	{ "invoice_lines_fts_ai", "DROP TRIGGER invoice_lines_fts_ai",
-	  "UPDATE invoices_fts SET lines = (SELECT group_concat(description, "
-	  "' ') FROM invoice_lines WHERE invoice_id = invoices_fts.rowid)" },
+	{ "invoices_fts_ai", "DROP TRIGGER invoices_fts_ai",
+	  "INSERT INTO invoices_fts(rowid, number, company, notes, lines) "
+	  "SELECT i.id, i.number, c.code || ' ' || c.name, i.notes, "
+	  "ifnull((SELECT group_concat(description, ' ') FROM invoice_lines "
+	  "WHERE invoice_id = i.id), '') FROM invoices i JOIN companies c "
+	  "ON c.id = i.company_id" },
+	{ "invoice_lines_fts_ai", "DROP TRIGGER invoice_lines_fts_ai", NULL },
 };
 
 /* The schema's SQL for a trigger, or NULL when there is none. */
@@ -4475,6 +5085,9 @@ demo_generate(sqlite3 *db, uint64_t seed, const struct demo_size *size,
 	g.err = err;
 	g.errlen = errlen;
 	g.nco = size->companies > 0 ? size->companies : 1;
+	/* The corpora have some two hundred names: a demo of a few hundred
+	 * people uses them as they are, a bigger one recombines them. */
+	g.compose = (long)size->conversations + size->orders > 1000;
 	g.next_user = g.next_contact = g.next_order = 1;
 	g.next_offer = g.next_conv = g.next_project = 1;
 	g.market_no = 101;
@@ -4555,9 +5168,9 @@ demo_generate(sqlite3 *db, uint64_t seed, const struct demo_size *size,
 		gen_billing(&g, months);
 
 	for (size_t i = 0; i < nitems(fts_bulk) && !g.failed; i++)
-		if (fts_sql[i] != NULL && (store_exec(db, fts_bulk[i].rebuild,
-		    why, sizeof why) != 0 || store_exec(db, fts_sql[i], why,
-		    sizeof why) != 0)) {
+		if (fts_sql[i] != NULL && ((fts_bulk[i].rebuild != NULL &&
+		    store_exec(db, fts_bulk[i].rebuild, why, sizeof why) !=
+		    0) || store_exec(db, fts_sql[i], why, sizeof why) != 0)) {
 			snprintf(err, errlen, "demo: %s: %s",
 			    fts_bulk[i].trigger, why);
 			g.failed = 1;

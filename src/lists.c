@@ -33,6 +33,25 @@ const struct list_source list_invoices = {
 	.desc = true,
 };
 
+/* Served by index invoice_lines_invoice (invoice_id, position): one
+ * invoice's range, in order, whatever the size of the table.  The
+ * invoice is joined by its key for the currency. */
+const struct list_source list_invoice_lines = {
+	.name = "invoice lines",
+	.from = "invoice_lines l JOIN invoices i ON i.id = l.invoice_id",
+	.count_from = "invoice_lines l",
+	.where = "l.invoice_id = :scope",
+	.key = "l.position",
+	.id = "l.id",
+	.cols = "l.position, l.description, l.quantity, l.unit_price_minor,"
+	    " l.amount_minor, i.currency,"
+	    " CASE WHEN l.ref_kind IS NULL THEN ''"
+	    "   ELSE l.ref_kind || ' ' || ifnull(l.ref_id, '') END,"
+	    " ifnull(l.fee_breakdown, '')",
+	.ncols = L_NCOLS,
+	.desc = false,
+};
+
 /* A table is pending while any of its rows is.  The rows are found from
  * the unacknowledged outbox entries (a handful, by index outbox_state;
  * the unary + keeps SQLite off outbox_ref, which also walks the done

@@ -24,6 +24,15 @@ enum {
 	I_CURRENCY, I_DUE_DATE, I_PERIOD, I_PENDING, I_NCOLS
 };
 
+/* The lines of invoice :scope, in their order on the invoice.  Amounts
+ * are in the invoice's currency (L_CURRENCY); L_REF is "order 123" when
+ * the line bills a booking or an order, L_BREAKDOWN how its amount was
+ * reached ("agency fee 23 % = base 20 + expert 5"). */
+enum {
+	L_POSITION, L_DESCRIPTION, L_QUANTITY, L_UNIT_PRICE, L_AMOUNT,
+	L_CURRENCY, L_REF, L_BREAKDOWN, L_NCOLS
+};
+
 /* Knowledge-base tables by name.  A table counts as pending while any
  * of its rows is: that is where the user looks for an unsent edit. */
 enum { T_NAME, T_COMPANY, T_KIND, T_ROWS, T_PENDING, T_NCOLS };
@@ -39,6 +48,7 @@ enum {
 
 extern const struct list_source list_orders;
 extern const struct list_source list_invoices;
+extern const struct list_source list_invoice_lines;
 extern const struct list_source list_kb_tables;
 /* The rows of the knowledge-base table :scope, in table order. */
 extern const struct list_source list_kb_rows;

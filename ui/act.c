@@ -16,8 +16,7 @@
 #include "actions.h"
 #include "app.h"
 #include "apply.h"
-#include "columns.h"
-#include "lists.h"
+#include "invoices.h"
 #include "money.h"
 #include "outbox.h"
 #include "store.h"
@@ -32,19 +31,6 @@ const char *const method_words[] = {
 };
 
 /* ---- helpers ------------------------------------------------------------ */
-
-/* The selected row of a pane, or NULL after saying there is none. */
-static const struct list_row *
-selected(struct app *app, enum pane_id pane, const char *what)
-{
-	struct vlist *vl = app->panes[pane]->focus(app, pane);
-	const struct list_row *r = vl != NULL ? listwin_selected(&vl->win) :
-	    NULL;
-
-	if (r == NULL)
-		app_error(app, "no %s selected", what);
-	return r;
-}
 
 /* After an action was queued: the lists it touched show it (with the
  * pending mark) at once, and the sync thread is told. */
@@ -278,33 +264,33 @@ act_parse_user(struct app *app, const char *s)
 
 /* ---- invoices ----------------------------------------------------------- */
 
+/* On the open invoice, else the selected one. */
 int
 cmd_pay(struct app *app, int argc, char **argv)
 {
-	const struct list_row *r;
-	const char *currency, *method = argc > 2 ? argv[2] : "bank_transfer";
+	const char *method = argc > 2 ? argv[2] : "bank_transfer";
+	struct invoice_target t;
 	char err[256], amount[64];
 	int64_t minor;
 
 	if (argc < 2)
 		return act_ask_args(app, "pay");
-	if ((r = selected(app, PANE_INVOICES, "invoice")) == NULL)
+	if (invoices_target(app, &t) != 0)
 		return -1;
-	currency = row_cell(r, I_CURRENCY);
 	/* "due" pays what is left, as the due column shows it. */
 	if (strcmp(argv[1], "due") == 0)
-		minor = strtoll(row_cell(r, I_DUE), NULL, 10);
-	else if (money_parse(argv[1], currency, &minor) != 0) {
+		minor = t.due_minor;
+	else if (money_parse(argv[1], t.currency, &minor) != 0) {
 		app_error(app, "'%s' is not an amount in %s (e.g. 120.50, or "
-		    "due for all of it)", argv[1], currency);
+		    "due for all of it)", argv[1], t.currency);
 		return -1;
 	}
-	if (invoice_record_payment(app->ap, r->id, minor, method,
+	if (invoice_record_payment(app->ap, t.id, minor, method,
 	    argc > 3 ? argv[3] : NULL, err, sizeof err) != 0)
 		return refused(app, err);
-	money_format(amount, sizeof amount, minor, currency);
+	money_format(amount, sizeof amount, minor, t.currency);
 	return act_queued(app, KIND_INVOICES, "payment of %s on %s", amount,
-	    row_cell(r, I_NUMBER));
+	    t.number);
 }
 
 /* ---- knowledge base ----------------------------------------------------- */

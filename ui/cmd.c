@@ -7,6 +7,7 @@
 #include "act.h"
 #include "app.h"
 #include "cmd.h"
+#include "invoices.h"
 #include "triage.h"
 #include "util.h"
 
@@ -314,13 +315,13 @@ const struct cmd_entry cmd_table[] = {
 	{ "open-attachment", "", "open the attachment's link (xdg-open), or "
 	  "copy it", PANE_THREAD, 0, 0, cmd_open_attachment, NULL },
 
-	{ "open", "", "open the selected row: a conversation's thread, a "
-	  "table's rows, a grid cell's editor", PANE_ANY, 0, 0, cmd_open,
-	  NULL },
+	{ "open", "", "open the selected row: a conversation's thread, an "
+	  "invoice, a table's rows, a grid cell's editor; in an invoice, the "
+	  "line's whole text", PANE_ANY, 0, 0, cmd_open, NULL },
 	{ "edit-cell", "[VALUE…]", "change the cell (no VALUE: edit its text "
 	  "on the command line)", PANE_KB, 0, 1, cmd_edit_cell, NULL },
-	{ "back", "", "go back: from a thread or a table's rows to the list; "
-	  "clear a search", PANE_ANY, 0, 0, cmd_back, NULL },
+	{ "back", "", "go back: from a thread, an invoice or a table's rows "
+	  "to the list; clear a search", PANE_ANY, 0, 0, cmd_back, NULL },
 	{ "left", "", "previous column, or back to the tables", PANE_KB, 0, 0,
 	  cmd_left, NULL },
 	{ "right", "", "next column, or open the selected table", PANE_KB, 0,
@@ -329,6 +330,10 @@ const struct cmd_entry cmd_table[] = {
 	{ "pay", "AMOUNT [METHOD] [REF…]", "record a payment: AMOUNT in the "
 	  "invoice's currency, or due for all", PANE_INVOICES, 0, 3, cmd_pay,
 	  method_words },
+	{ "next-invoice", "", "open the next invoice of the list",
+	  PANE_INVOICE, 0, 0, cmd_next_invoice, NULL },
+	{ "previous-invoice", "", "open the previous invoice of the list",
+	  PANE_INVOICE, 0, 0, cmd_previous_invoice, NULL },
 
 	{ "retry", "", "send the refused action again as it is",
 	  PANE_PROBLEMS, 0, 0, cmd_retry, NULL },

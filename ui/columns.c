@@ -56,9 +56,8 @@ fmt_money(const struct list_row *row, const struct vcolumn *col, char *buf,
 	return buf;
 }
 
-const char *
-fmt_status(const struct list_row *row, const struct vcolumn *col,
-    char *buf, size_t len, time_t now, int *role)
+int
+status_role(const char *status)
 {
 	static const struct {
 		const char	*word;
@@ -72,12 +71,23 @@ fmt_status(const struct list_row *row, const struct vcolumn *col,
 		{ "pending", ROLE_WARN }, { "snoozed", ROLE_DIM },
 		{ "in_progress", ROLE_WARN },
 	};
+
+	for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+		if (strcmp(status, roles[i].word) == 0)
+			return roles[i].role;
+	return -1;
+}
+
+const char *
+fmt_status(const struct list_row *row, const struct vcolumn *col,
+    char *buf, size_t len, time_t now, int *role)
+{
 	const char *s = row_cell(row, col->cell);
+	int r = status_role(s);
 
 	(void)buf; (void)len; (void)now;
-	for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
-		if (strcmp(s, roles[i].word) == 0)
-			*role = roles[i].role;
+	if (r >= 0)
+		*role = r;
 	return s;
 }
 

@@ -20,6 +20,10 @@ const char *fmt_money(const struct list_row *, const struct vcolumn *,
 const char *fmt_status(const struct list_row *, const struct vcolumn *,
 	    char *, size_t, time_t, int *);
 
+/* The role (enum role) fmt_status colours a status word with, or -1
+ * for none: the same colours wherever a status is shown. */
+int	 status_role(const char *status);
+
 /* A count that shows blank when zero. */
 const char *fmt_count(const struct list_row *, const struct vcolumn *,
 	    char *, size_t, time_t, int *);

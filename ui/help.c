@@ -18,6 +18,20 @@ struct help_line {
 	int			 pane;
 };
 
+/* Whether the help lists command c in the section of pane: the pane's
+ * own commands, and the global ones the pane binds keys of its own to
+ * (Enter opens an invoice, q goes back from it). */
+static bool
+listed_in(const struct cmd_entry *c, int pane)
+{
+	char keys[128];
+
+	if (c->pane == pane)
+		return true;
+	return pane != PANE_ANY && c->pane == PANE_ANY &&
+	    keys_for(c->name, pane, keys, sizeof keys) > 0;
+}
+
 /* Sections: everything global first, then each pane's own commands, in
  * table order.  Returns the number of lines; fills lines if not NULL. */
 static int
@@ -29,7 +43,7 @@ help_lines(struct app *app, struct help_line *lines)
 		bool titled = false;
 
 		for (size_t i = 0; i < cmd_count; i++) {
-			if (cmd_table[i].pane != pane)
+			if (!listed_in(&cmd_table[i], pane))
 				continue;
 			if (!titled) {
 				if (lines != NULL) {

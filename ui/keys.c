@@ -98,7 +98,15 @@ static const struct key_binding_entry defaults[] = {
 	{ 'h',			PANE_KB,	"left" },
 	{ FN(KEY_LEFT),		PANE_KB,	"left" },
 	{ 27,			PANE_KB,	"back" },
+	{ '\n',			PANE_INVOICES,	"open" },
 	{ 'p',			PANE_INVOICES,	"pay" },
+	/* An open invoice: J and K walk the list as in a thread; Enter
+	 * spells out the selected line. */
+	{ 'J',			PANE_INVOICE,	"next-invoice" },
+	{ 'K',			PANE_INVOICE,	"previous-invoice" },
+	{ 'q',			PANE_INVOICE,	"back" },
+	{ 27,			PANE_INVOICE,	"back" },
+	{ FN(KEY_LEFT),		PANE_INVOICE,	"back" },
 	{ 'r',			PANE_PROBLEMS,	"retry" },
 	{ 'e',			PANE_PROBLEMS,	"edit-request" },
 	{ 'd',			PANE_PROBLEMS,	"discard" },

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,9 +13,7 @@
 #include "embed.h"
 #include "feed.h"
 #include "store.h"
-
-/* The demo data set is the one mkt --demo shows, from the same seed. */
-#define DEMO_SEED	2026
+#include "util.h"
 
 static int
 exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
@@ -206,12 +205,26 @@ set_demo_passwords(sqlite3 *db, char *err, size_t errlen)
 	return ok ? 0 : -1;
 }
 
+/* What the fill was, for whoever seeds a cache to match (mkt seed
+ * --now) or wonders what a database holds. */
 static int
-fill_demo(struct server *srv, int64_t now, char *err, size_t errlen)
+note_demo(sqlite3 *db, const struct db_demo *demo)
+{
+	char now[32];
+
+	snprintf(now, sizeof now, "%lld", (long long)demo->now);
+	return store_run(db, "INSERT OR REPLACE INTO settings(key, value) "
+	    "VALUES ('demo_scale', ?), ('demo_now', ?)", "tt", demo->scale,
+	    now);
+}
+
+static int
+fill_demo(struct server *srv, const struct db_demo *demo, char *err,
+    size_t errlen)
 {
 	char why[512];
 
-	if (demo_generate(srv->db, DEMO_SEED, &demo_size_default, now, why,
+	if (demo_generate(srv->db, DEMO_SEED, demo->size, demo->now, why,
 	    sizeof why) != 0) {
 		snprintf(err, errlen, "%s", why);
 		return -1;
@@ -220,7 +233,7 @@ fill_demo(struct server *srv, int64_t now, char *err, size_t errlen)
 		return -1;
 	why[0] = '\0';
 	if (set_demo_passwords(srv->db, why, sizeof why) != 0 ||
-	    feed_seed(srv, now) != 0) {
+	    feed_seed(srv, demo->now) != 0 || note_demo(srv->db, demo) != 0) {
 		if (why[0] == '\0')
 			snprintf(why, sizeof why, "feed: %s",
 			    sqlite3_errmsg(srv->db));
@@ -231,12 +244,43 @@ fill_demo(struct server *srv, int64_t now, char *err, size_t errlen)
 	return exec(srv->db, "COMMIT", err, errlen);
 }
 
+/* The demo is built in a file of its own and renamed over path once
+ * complete: at the large scale that takes minutes, and a mktd stopped
+ * meanwhile must leave nothing that looks like a database with users.
+ * Building aside also lets the load skip the journal and every fsync. */
+static int
+build_demo(struct server *srv, const char *path, const struct db_demo *demo,
+    char *err, size_t errlen)
+{
+	char *tmp = xasprintf("%s.demo", path);
+	int rc = -1;
+
+	if (store_open_bulk(tmp, &srv->db, err, errlen) == 0) {
+		if (migrate_server(srv->db, err, errlen) == 0 &&
+		    fill_demo(srv, demo, err, errlen) == 0)
+			rc = 0;
+		if (sqlite3_close(srv->db) != SQLITE_OK && rc == 0) {
+			snprintf(err, errlen, "%s: %s", tmp,
+			    sqlite3_errmsg(srv->db));
+			rc = -1;
+		}
+		srv->db = NULL;
+	}
+	if (rc == 0)
+		rc = store_install(tmp, path, err, errlen);
+	if (rc != 0)
+		store_remove(tmp);
+	free(tmp);
+	return rc;
+}
+
 /* A database filled by something other than mktd (or a demo fill cut
  * short) has rows but no feed; one entry per row makes it syncable. */
 static int
 seed_feed_if_empty(struct server *srv, int64_t now, char *err, size_t errlen)
 {
-	if (store_scalar(srv->db, "SELECT count(*) FROM changes") != 0 ||
+	if (store_scalar(srv->db, "SELECT EXISTS (SELECT 1 FROM changes)") !=
+	    0 ||
 	    store_scalar(srv->db, "SELECT count(*) FROM users") <= 0)
 		return 0;
 	if (exec(srv->db, "BEGIN IMMEDIATE", err, errlen) != 0)
@@ -250,8 +294,8 @@ seed_feed_if_empty(struct server *srv, int64_t now, char *err, size_t errlen)
 }
 
 int
-db_open(struct server *srv, const char *path, bool demo, char *err,
-    size_t errlen)
+db_open(struct server *srv, const char *path, const struct db_demo *demo,
+    char *err, size_t errlen)
 {
 	char why[512] = "";
 	int64_t now = (int64_t)time(NULL);
@@ -259,13 +303,18 @@ db_open(struct server *srv, const char *path, bool demo, char *err,
 
 	if (store_open(path, &srv->db, err, errlen) != 0)
 		return -1;
-	if (migrate_server(srv->db, why, sizeof why) != 0 ||
-	    load_jwt_key(srv, why, sizeof why) != 0)
+	if (migrate_server(srv->db, why, sizeof why) != 0)
 		goto fail;
 	users = store_scalar(srv->db, "SELECT count(*) FROM users");
-	if (demo && users == 0 && fill_demo(srv, now, why, sizeof why) != 0)
-		goto fail;
-	if (seed_feed_if_empty(srv, now, why, sizeof why) != 0)
+	if (demo != NULL && users == 0) {
+		sqlite3_close(srv->db);
+		srv->db = NULL;
+		if (build_demo(srv, path, demo, why, sizeof why) != 0 ||
+		    store_open(path, &srv->db, why, sizeof why) != 0)
+			goto fail;
+	}
+	if (load_jwt_key(srv, why, sizeof why) != 0 ||
+	    seed_feed_if_empty(srv, now, why, sizeof why) != 0)
 		goto fail;
 	srv->last_seq = store_scalar(srv->db,
 	    "SELECT coalesce(max(seq), 0) FROM changes");

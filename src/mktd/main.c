@@ -14,6 +14,7 @@
 #include "api.h"
 #include "auth.h"
 #include "db.h"
+#include "demo.h"
 #include "http.h"
 
 #define DEFAULT_LISTEN	"127.0.0.1:8080"
@@ -22,7 +23,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: mktd [--listen ADDR:PORT] --db FILE [--demo] [--verbose]\n"
+	    "usage: mktd [--listen ADDR:PORT] --db FILE\n"
+	    "            [--demo [--scale NAME] [--now SECONDS]] [--verbose]\n"
 	    "       mktd --help\n"
 	    "\n"
 	    "  --listen ADDR:PORT  IPv4 address and port to serve on; port 0\n"
@@ -32,6 +34,13 @@ usage(FILE *f)
 	    "                      (password \"demo\" for every user) and allow\n"
 	    "                      demo conveniences; a database with users is\n"
 	    "                      left as it is\n"
+	    "  --scale NAME        how much demo data: default (320\n"
+	    "                      conversations), small (2,000) or large\n"
+	    "                      (200,000: under a minute, 1.6 GB)\n"
+	    "  --now SECONDS       the Unix time the demo data is relative to\n"
+	    "                      (default: the current time); mkt seed\n"
+	    "                      --now takes the same to write a matching\n"
+	    "                      cache\n"
 	    "  --verbose           log each request to stderr\n"
 	    "\n"
 	    "When ready, mktd prints \"listening on http://ADDR:PORT\".  SIGTERM\n"
@@ -131,9 +140,11 @@ server_init(struct server *srv)
 int
 main(int argc, char **argv)
 {
-	const char *listen = DEFAULT_LISTEN, *dbpath = NULL, *v;
+	const char *listen = DEFAULT_LISTEN, *dbpath = NULL, *scale = NULL;
+	const char *now = NULL, *v;
 	char addr[64], err[1024];
 	bool demo = false, verbose = false;
+	struct db_demo fill = { "default", NULL, 0 };
 	struct MHD_Daemon *d;
 	struct server srv;
 	sigset_t stop;
@@ -153,11 +164,26 @@ main(int argc, char **argv)
 			listen = v;
 		else if ((v = option_value(argc, argv, &i, "--db")) != NULL)
 			dbpath = v;
+		else if ((v = option_value(argc, argv, &i, "--scale")) != NULL)
+			scale = v;
+		else if ((v = option_value(argc, argv, &i, "--now")) != NULL)
+			now = v;
 		else
 			bad_usage("unknown argument '%s'", argv[i]);
 	}
 	if (dbpath == NULL || *dbpath == '\0')
 		bad_usage("%s", "--db FILE is required");
+	if (!demo && (scale != NULL || now != NULL))
+		bad_usage("%s needs --demo", scale != NULL ? "--scale" :
+		    "--now");
+	if (scale != NULL)
+		fill.scale = scale;
+	if ((fill.size = demo_size_find(fill.scale, err, sizeof err)) == NULL)
+		bad_usage("%s", err);
+	fill.now = (int64_t)time(NULL);
+	if (now != NULL && demo_parse_now(now, &fill.now) != 0)
+		bad_usage("--now '%s' is not a Unix time in seconds, "
+		    "from 2001 to 2100", now);
 	if (parse_listen(listen, addr, sizeof addr, &port) != 0)
 		bad_usage("--listen '%s' is not IPV4-ADDRESS:PORT (e.g. "
 		    "127.0.0.1:8080)", listen);
@@ -176,7 +202,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	srv.demo = demo;
-	if (db_open(&srv, dbpath, demo, err, sizeof err) != 0) {
+	if (db_open(&srv, dbpath, demo ? &fill : NULL, err, sizeof err) != 0) {
 		fprintf(stderr, "mktd: %s\n", err);
 		return 1;
 	}

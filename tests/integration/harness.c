@@ -168,11 +168,12 @@ mktd_bin(void)
 	return bin == NULL || *bin == '\0' ? "./mktd" : bin;
 }
 
-/* Runs mktd on m->db, listening on port (0: any). */
+/* Runs mktd on m->db, listening on port (0: any), with --demo and the
+ * NULL-terminated extra arguments when demo. */
 static int
-mktd_spawn(struct mktd *m, int port, bool demo)
+mktd_spawn(struct mktd *m, int port, bool demo, const char *const *extra)
 {
-	char listen[32], *argv[8];
+	char listen[32], *argv[16];
 	int i = 0;
 
 	snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
@@ -183,12 +184,20 @@ mktd_spawn(struct mktd *m, int port, bool demo)
 	argv[i++] = m->db;
 	if (demo)
 		argv[i++] = "--demo";
+	for (; demo && extra != NULL && *extra != NULL && i < 15; extra++)
+		argv[i++] = (char *)*extra;
 	argv[i] = NULL;
 	return (m->port = spawn_listening(argv[0], argv, &m->pid)) > 0 ? 0 : -1;
 }
 
 struct mktd *
 mktd_start(bool demo)
+{
+	return mktd_start_demo(demo, NULL);
+}
+
+struct mktd *
+mktd_start_demo(bool demo, const char *const *extra)
 {
 	struct mktd *m;
 
@@ -201,7 +210,7 @@ mktd_start(bool demo)
 		return NULL;
 	}
 	snprintf(m->db, sizeof m->db, "%s/mktd.db", m->dir);
-	if (mktd_spawn(m, 0, demo) != 0) {
+	if (mktd_spawn(m, 0, demo, extra) != 0) {
 		rm_rf(m->dir);
 		free(m);
 		return NULL;
@@ -234,7 +243,7 @@ mktd_resume(struct mktd *m)
 	/* The port was ours a moment ago; another process taking it in
 	 * between is possible but not on a test machine's loopback. */
 	for (int tries = 0; tries < 20; tries++) {
-		if (mktd_spawn(m, m->port, false) == 0)
+		if (mktd_spawn(m, m->port, false, NULL) == 0)
 			return 0;
 		usleep(250 * 1000);
 	}

@@ -29,6 +29,9 @@ long		 now_ms(void);
  * most 20 s for "listening on http://127.0.0.1:<port>".  NULL on failure
  * (the reason is printed). */
 struct mktd	*mktd_start(bool demo);
+/* The same with the NULL-terminated extra arguments after --demo
+ * ("--scale", "small", NULL). */
+struct mktd	*mktd_start_demo(bool demo, const char *const *extra);
 /* SIGTERM, wait (bounded), and remove the temporary directory.  Returns
  * the exit status, or -1 if it had to be killed. */
 int		 mktd_stop(struct mktd *m);

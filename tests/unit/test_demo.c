@@ -8,13 +8,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "billing.h"
 #include "demo.h"
+#include "lists.h"
 #include "store.h"
 
 #define SEED	0x5eedULL
 #define NOW	1763700000LL	/* 2025-11-21 04:40 UTC */
 
 static sqlite3 *db;		/* the default set, shared by the read-only tests */
+static sqlite3 *small;		/* the small preset, made by the first test
+				   that asks for it (small_set) */
 
 static sqlite3 *
 generate(uint64_t seed, const struct demo_size *size)
@@ -42,7 +46,22 @@ teardown(void **state)
 {
 	(void)state;
 	sqlite3_close(db);
+	sqlite3_close(small);
 	return 0;
+}
+
+static sqlite3 *
+small_set(void)
+{
+	const struct demo_size *s;
+	char err[256];
+
+	if (small == NULL) {
+		if ((s = demo_size_find("small", err, sizeof err)) == NULL)
+			fail_msg("%s", err);
+		small = generate(SEED, s);
+	}
+	return small;
 }
 
 static long long
@@ -168,6 +187,189 @@ test_doubled_size_doubles_every_count(void **state)
 	    s.payments * 8 / 10, s.payments * 12 / 10);
 	assert_no_fk_violation(d);
 	sqlite3_close(d);
+}
+
+static void
+test_scales_are_found_by_name(void **state)
+{
+	const struct demo_size *s;
+	char err[256] = "";
+
+	(void)state;
+	assert_ptr_equal(demo_size_find("default", err, sizeof err),
+	    &demo_size_default);
+	assert_non_null(s = demo_size_find("large", err, sizeof err));
+	assert_int_equal(s->conversations, 200000);
+	assert_int_equal(s->messages, 2000000);
+	assert_int_equal(s->orders, 100000);
+	assert_int_equal(s->offers, 300000);
+	assert_int_equal(s->kb_tables, 50);
+	assert_int_equal(s->kb_rows, 500000);
+	assert_int_equal(s->invoices, 200000);
+	assert_int_equal(s->invoice_lines, 1000000);
+	assert_int_equal(s->payments, 300000);
+	assert_null(demo_size_find("huge", err, sizeof err));
+	assert_string_equal(err, "unknown demo scale 'huge' (the scales are "
+	    "default, small and large)");
+	assert_null(demo_size_find("", err, sizeof err));
+	assert_null(demo_size_find("Large", err, sizeof err));
+}
+
+/* Every count is the preset's, to the row: a benchmark reads the scale
+ * as a contract. */
+static void
+test_small_scale_has_exactly_its_counts(void **state)
+{
+	static const struct {
+		const char	*table;
+		size_t		 field;
+	} counts[] = {
+		{ "companies", offsetof(struct demo_size, companies) },
+		{ "conversations", offsetof(struct demo_size, conversations) },
+		{ "messages", offsetof(struct demo_size, messages) },
+		{ "orders", offsetof(struct demo_size, orders) },
+		{ "offers", offsetof(struct demo_size, offers) },
+		{ "kb_tables", offsetof(struct demo_size, kb_tables) },
+		{ "kb_rows", offsetof(struct demo_size, kb_rows) },
+		{ "invoices", offsetof(struct demo_size, invoices) },
+		{ "invoice_lines", offsetof(struct demo_size, invoice_lines) },
+		{ "payments", offsetof(struct demo_size, payments) },
+	};
+	const struct demo_size *s;
+	char err[256], sql[64];
+	sqlite3 *d;
+
+	(void)state;
+	assert_non_null(s = demo_size_find("small", err, sizeof err));
+	assert_int_equal(s->conversations, 2000);
+	assert_int_equal(s->messages, 20000);
+	assert_int_equal(s->kb_rows, 5000);
+	d = small_set();
+	for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM %s",
+		    counts[i].table);
+		if (q(d, sql) != *(const int *)(const void *)((const char *)s +
+		    counts[i].field))
+			fail_msg("%s: %lld rows", counts[i].table, q(d, sql));
+	}
+	assert_no_fk_violation(d);
+
+	/* Bigger than the corpora, it recombines them instead of
+	 * repeating: contacts are mostly different people, companies beyond
+	 * the named ones are not numbered copies, a catalogue's SKUs are
+	 * its own. */
+	assert_true(q(d, "SELECT count(DISTINCT name) * 100 / count(*) FROM "
+	    "contacts") >= 75);
+	assert_int_equal(q(d, "SELECT count(*) FROM companies a JOIN "
+	    "companies b ON a.name GLOB b.name || ' [0-9]*'"), 0);
+	assert_int_equal(q(d, "SELECT count(*) FROM (SELECT table_id, "
+	    "json_extract(cells, '$.sku') k FROM kb_rows GROUP BY 1, 2 "
+	    "HAVING count(*) > 1)"), 0);
+	assert_true(q(d, "SELECT count(DISTINCT coalesce(json_extract(cells, "
+	    "'$.product_name'), json_extract(cells, '$.service_name'))) FROM "
+	    "kb_rows") >= 3000);
+	/* Russian surnames agree with the first name: no Мария Петров. */
+	assert_int_equal(q(d, "SELECT count(*) FROM contacts WHERE language = "
+	    "'ru' AND (name LIKE 'Мария %' OR name LIKE 'Анна %') AND "
+	    "substr(name, -1) NOT IN ('а', 'я')"), 0);
+}
+
+/* A benchmark opens a long thread and a long invoice without knowing
+ * ids: the first row of the conversations' All view by activity (its
+ * default, src/queue.c) and the first of the invoice list. */
+static void
+test_small_scale_leads_with_a_long_thread_and_invoice(void **state)
+{
+	struct billing_line line[DEMO_LONG_INVOICE + 1];
+	struct invoice_totals t;
+	sqlite3 *d = small_set();
+	sqlite3_stmt *st;
+	char sql[512];
+	long long top;
+	size_t n = 0;
+
+	(void)state;
+	top = q(d, "SELECT id FROM conversations ORDER BY last_activity_at "
+	    "DESC, id DESC LIMIT 1");
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM messages WHERE "
+	    "conversation_id = %lld", top);
+	assert_int_equal(q(d, sql), DEMO_LONG_THREAD);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM (SELECT 1 FROM "
+	    "messages GROUP BY conversation_id HAVING count(*) = %d)",
+	    DEMO_LONG_THREAD);
+	assert_true(q(d, sql) >= 3);
+	/* A cache keeps 90 days of messages: the long threads are whole
+	 * in it, and so is every other. */
+	assert_int_equal(q(d, "SELECT count(*) FROM messages WHERE created_at "
+	    "< 1763700000 - 90 * 86400"), 0);
+	/* Months of a customer's orders, not one burst: both ways, events
+	 * between them, and languages of their own. */
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM (SELECT 1 FROM "
+	    "messages m JOIN conversations c ON c.id = m.conversation_id "
+	    "JOIN contacts k ON k.id = c.contact_id GROUP BY c.id HAVING "
+	    "count(*) = %d AND max(m.created_at) - min(m.created_at) > 60 * "
+	    "86400 AND sum(m.direction = 'in') > 150 AND sum(m.direction = "
+	    "'out' AND m.kind = 'text') > 150 AND sum(m.kind = 'system') > 10)",
+	    DEMO_LONG_THREAD);
+	assert_true(q(d, sql) >= 3);
+	snprintf(sql, sizeof sql, "SELECT count(DISTINCT k.language) FROM "
+	    "conversations c JOIN contacts k ON k.id = c.contact_id WHERE "
+	    "(SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) "
+	    "= %d", DEMO_LONG_THREAD);
+	assert_int_equal(q(d, sql), 3);
+
+	/* The invoice list's own order. */
+	snprintf(sql, sizeof sql, "SELECT %s FROM %s ORDER BY %s %s, %s %s "
+	    "LIMIT 1", list_invoices.id, list_invoices.from, list_invoices.key,
+	    list_invoices.desc ? "DESC" : "ASC", list_invoices.id,
+	    list_invoices.desc ? "DESC" : "ASC");
+	top = q(d, sql);
+	snprintf(sql, sizeof sql, "SELECT quantity, unit_price_minor, "
+	    "amount_minor FROM invoice_lines WHERE invoice_id = %lld ORDER BY "
+	    "position", top);
+	assert_int_equal(sqlite3_prepare_v2(d, sql, -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW &&
+	    n < sizeof line / sizeof *line) {
+		line[n].quantity = sqlite3_column_int64(st, 0);
+		line[n].unit_price_minor = sqlite3_column_int64(st, 1);
+		line[n++].amount_minor = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	assert_int_equal(n, DEMO_LONG_INVOICE);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(line[i].amount_minor, line[i].quantity *
+		    line[i].unit_price_minor);
+	/* A Russian provider's commission: no VAT, no discount. */
+	assert_int_equal(invoice_compute(line, n, NULL, &t), BILLING_OK);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM invoices WHERE id = "
+	    "%lld AND status = 'draft' AND kind = 'commission' AND "
+	    "subtotal_minor = %lld AND discount_minor = 0 AND tax_minor = 0 "
+	    "AND total_minor = %lld", top, (long long)t.subtotal_minor,
+	    (long long)t.total_minor);
+	assert_int_equal(q(d, sql), 1);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM (SELECT 1 FROM "
+	    "invoice_lines GROUP BY invoice_id HAVING count(*) = %d)",
+	    DEMO_LONG_INVOICE);
+	assert_true(q(d, sql) >= 3);
+}
+
+static void
+test_now_and_login_roles_parse(void **state)
+{
+	int64_t now = 0;
+
+	(void)state;
+	assert_int_equal(demo_parse_now("1763700000", &now), 0);
+	assert_int_equal(now, 1763700000);
+	assert_int_equal(demo_parse_now("-1", &now), -1);
+	assert_int_equal(demo_parse_now("17637e5", &now), -1);
+	assert_int_equal(demo_parse_now("999", &now), -1);
+	assert_int_equal(demo_parse_now("", &now), -1);
+	assert_int_equal(demo_parse_now(" 1763700000", &now), -1);
+	assert_string_equal(demo_login_role("Admin@Demo.mkt"), "admin");
+	assert_string_equal(demo_login_role("performer@demo.mkt"),
+	    "performer");
+	assert_null(demo_login_role("nobody@demo.mkt"));
 }
 
 /* ---- users and companies ------------------------------------------------ */
@@ -655,7 +857,12 @@ test_search_indexes_are_built_and_triggers_kept(void **state)
 	    "lines:бронь'") > 0);
 	assert_int_equal(q(db, "SELECT count(*) FROM sqlite_master WHERE type "
 	    "= 'trigger' AND name IN ('messages_fts_ai', 'kb_rows_fts_ai', "
-	    "'invoice_lines_fts_ai')"), 3);
+	    "'invoices_fts_ai', 'invoice_lines_fts_ai')"), 4);
+	/* Every invoice is found by its number and its company. */
+	assert_int_equal(q(db, "SELECT count(*) FROM invoices_fts"),
+	    q(db, "SELECT count(*) FROM invoices"));
+	assert_true(q(db, "SELECT count(*) FROM invoices_fts WHERE "
+	    "invoices_fts MATCH 'company:COMP001'") > 0);
 	/* The message trigger works again after the load. */
 	assert_int_equal(store_exec(db, "SAVEPOINT t; INSERT INTO messages("
 	    "conversation_id, direction, author_kind, body, created_at) VALUES "
@@ -665,6 +872,48 @@ test_search_indexes_are_built_and_triggers_kept(void **state)
 	    "messages_fts MATCH 'zanahoria'"), 1);
 	assert_int_equal(store_exec(db, "ROLLBACK TO t; RELEASE t", err,
 	    sizeof err), 0);
+}
+
+/* The default demo is the one the README and the other suites describe:
+ * what the presets gain (long threads and invoices) leaves it row for
+ * row as it was.  A change to it must be meant, and pinned again. */
+static void
+test_default_set_is_pinned(void **state)
+{
+	static const char *const sql[] = {
+		"SELECT id, company_id, channel_id, contact_id, order_id, "
+		"status, priority, assignee_id, unread_count, last_activity_at, "
+		"last_message_preview, payment_status, created_at FROM "
+		"conversations ORDER BY id",
+		"SELECT id, conversation_id, direction, kind, author_kind, "
+		"author_id, body, attachment_url, delivery, x8_type, created_at "
+		"FROM messages ORDER BY id",
+		"SELECT id, company_id, name, phone, email, handle, created_at "
+		"FROM contacts ORDER BY id",
+		"SELECT id, number, status, total_minor, created_at, updated_at "
+		"FROM orders ORDER BY id",
+		"SELECT id, company_id, kind, number, status, subtotal_minor, "
+		"tax_minor, total_minor, amount_paid_minor, issue_date, "
+		"due_date, created_at FROM invoices ORDER BY id",
+		"SELECT invoice_id, position, description, quantity, "
+		"unit_price_minor, ref_id, fee_breakdown FROM invoice_lines "
+		"ORDER BY invoice_id, position",
+		"SELECT invoice_id, amount_minor, method, reference, status, "
+		"paid_at FROM payments ORDER BY id",
+		"SELECT id, cells FROM kb_rows ORDER BY id",
+	};
+	uint64_t h = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++)
+		h = h * 31 + hash_query(db, sql[i]);
+	if (h != 0x413ed086f0ad7d64ULL)
+		fail_msg("the default demo changed: %#llx",
+		    (unsigned long long)h);
+	assert_true(q(db, "SELECT count(*) FROM messages GROUP BY "
+	    "conversation_id ORDER BY 1 DESC") < DEMO_LONG_THREAD);
+	assert_true(q(db, "SELECT count(*) FROM invoice_lines GROUP BY "
+	    "invoice_id ORDER BY 1 DESC") < DEMO_LONG_INVOICE);
 }
 
 static void
@@ -730,6 +979,11 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_set_meets_the_minimum_counts),
 		cmocka_unit_test(test_doubled_size_doubles_every_count),
+		cmocka_unit_test(test_scales_are_found_by_name),
+		cmocka_unit_test(test_small_scale_has_exactly_its_counts),
+		cmocka_unit_test(
+		    test_small_scale_leads_with_a_long_thread_and_invoice),
+		cmocka_unit_test(test_now_and_login_roles_parse),
 		cmocka_unit_test(test_login_users_exist_with_their_roles),
 		cmocka_unit_test(
 		    test_demo_manager_has_some_companies_and_client_owns_one),
@@ -762,6 +1016,7 @@ main(void)
 		    test_invoice_status_follows_dates_and_numbers_are_gapless),
 		cmocka_unit_test(test_foreign_key_check_is_empty),
 		cmocka_unit_test(test_search_indexes_are_built_and_triggers_kept),
+		cmocka_unit_test(test_default_set_is_pinned),
 		cmocka_unit_test(test_same_seed_gives_identical_data),
 		cmocka_unit_test(test_different_seed_gives_different_data),
 		cmocka_unit_test(test_generation_refuses_a_database_with_data),

@@ -148,6 +148,21 @@ test_invoices_walk_in_due_date_order(void **state)
 	walk(&list_invoices, 0, 200);
 }
 
+/* The invoice with the most lines. */
+static int64_t
+longest_invoice(void)
+{
+	return store_scalar(db, "SELECT invoice_id FROM invoice_lines "
+	    "GROUP BY invoice_id ORDER BY count(*) DESC, invoice_id LIMIT 1");
+}
+
+static void
+test_invoice_lines_walk_in_position_order(void **state)
+{
+	(void)state;
+	walk(&list_invoice_lines, longest_invoice(), 10);
+}
+
 static void
 test_kb_tables_and_rows_walk_in_order(void **state)
 {
@@ -162,6 +177,7 @@ test_every_list_seeks_an_index(void **state)
 	(void)state;
 	assert_seeks_index(&list_orders);
 	assert_seeks_index(&list_invoices);
+	assert_seeks_index(&list_invoice_lines);
 	assert_seeks_index(&list_kb_tables);
 	assert_seeks_index(&list_kb_rows);
 	assert_seeks_index(&list_problems);
@@ -198,6 +214,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_orders_walk_in_date_order),
 		cmocka_unit_test(test_invoices_walk_in_due_date_order),
+		cmocka_unit_test(test_invoice_lines_walk_in_position_order),
 		cmocka_unit_test(test_kb_tables_and_rows_walk_in_order),
 		cmocka_unit_test(test_every_list_seeks_an_index),
 		cmocka_unit_test(test_kb_rows_expand_to_one_cell_per_column),
