@@ -69,7 +69,7 @@ BUILD_DEPS := ncursesw:libncurses-dev sqlite3:libsqlite3-dev \
               libcurl:libcurl4-openssl-dev \
               libmicrohttpd:libmicrohttpd-dev zlib:zlib1g-dev \
               libcrypt:libcrypt-dev libcrypto:libssl-dev
-TEST_DEPS  := cmocka:libcmocka-dev !tmux:tmux
+TEST_DEPS  := cmocka:libcmocka-dev !tmux:tmux !curl:curl
 
 define install_missing
 	@missing=""; \
@@ -177,17 +177,15 @@ unit: deps
 	@$(TEST_ENV) tests/run.sh unit
 
 e2e: deps
-	@$(MAKE) --no-print-directory binaries
+	@$(MAKE) --no-print-directory binaries $(TOOL_BIN)
 	@$(TEST_ENV) tests/run.sh e2e
 
-$(BUILD)/bench/%: tests/bench/%.c $(CORE_LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -lm -lpthread
-
-bench: deps-build
-	@$(MAKE) --no-print-directory binaries $(BUILD)/bench/bench_listwin $(TOOL_BIN)
-	@BENCH_BIN=$(BUILD)/bench/bench_listwin tests/bench/run.sh
-	@$(TEST_ENV) tests/bench/sync_bytes.sh
+# make bench [BENCH_SCALE=large|small]: figures on the real binaries and
+# generated data (tests/bench/bench.sh says what and how); nothing is
+# asserted.
+bench: deps
+	@$(MAKE) --no-print-directory binaries $(TOOL_BIN)
+	@$(TEST_ENV) tests/bench/bench.sh
 
 # ---- install -------------------------------------------------------------
 install: all

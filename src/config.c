@@ -57,7 +57,7 @@ static const struct setting {
 	{ SEC_SYNC, "history_days", K_INT,
 	  offsetof(struct mkt_config, history_days), 1, 3650 },
 	{ SEC_SYNC, "poll_wait", K_INT,
-	  offsetof(struct mkt_config, poll_wait), 1, 60 },
+	  offsetof(struct mkt_config, poll_wait), 1, 3600 },
 	{ SEC_SYNC, "page_size", K_INT,
 	  offsetof(struct mkt_config, page_size), 10, 5000 },
 	{ SEC_SYNC, "low_bandwidth", K_BOOL,
@@ -70,6 +70,8 @@ static const struct setting {
 	  offsetof(struct mkt_config, conversations_view), 0, 0 },
 	{ SEC_UI, "notify_bell", K_BOOL,
 	  offsetof(struct mkt_config, notify_bell), 0, 0 },
+	{ SEC_UI, "arrow_cursor", K_BOOL,
+	  offsetof(struct mkt_config, arrow_cursor), 0, 0 },
 };
 
 #define NSETTINGS	(sizeof settings / sizeof settings[0])
@@ -107,13 +109,14 @@ config_defaults(struct mkt_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
 	cfg->history_days = 90;
-	cfg->poll_wait = 25;
+	cfg->poll_wait = 3600;
 	cfg->page_size = 500;
 	cfg->color = COLOR_AUTO;
 	cfg->bell = true;
 	cfg->clock_format = xstrdup("%H:%M");
 	cfg->conversations_view = xstrdup("all");
 	cfg->notify_bell = true;
+	cfg->arrow_cursor = true;
 }
 
 void

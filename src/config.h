@@ -26,7 +26,7 @@ struct mkt_config {
 
 	/* [sync] */
 	int	 history_days;	/* messages older than this are fetched on demand */
-	int	 poll_wait;	/* long-poll seconds, 1..60 */
+	int	 poll_wait;	/* long-poll seconds, 1..3600 */
 	int	 page_size;	/* changes per page, 10..5000 */
 	bool	 low_bandwidth;
 
@@ -36,6 +36,7 @@ struct mkt_config {
 	char	*clock_format;	/* strftime(3) format for the status bar clock */
 	char	*conversations_view;	/* the queue view mkt opens on */
 	bool	 notify_bell;	/* ring for a new message to me, a new chat */
+	bool	 arrow_cursor;	/* the cursor is a block, not the whole row */
 
 	/* [keys] */
 	struct key_binding *keys;
@@ -43,8 +44,8 @@ struct mkt_config {
 };
 
 /* Built-in defaults: no server (and no user or password), history 90
- * days, poll 25 s, page 500, colour auto, bell on, clock "%H:%M", view "all", notify_bell on, no key
- * overrides. */
+ * days, poll 3600 s, page 500, colour auto, bell on, clock "%H:%M", view
+ * "all", notify_bell on, arrow_cursor on, no key overrides. */
 void config_defaults(struct mkt_config *cfg);
 
 /* Reads path on top of the current values.  Returns 0, or -1 with

@@ -316,6 +316,7 @@ listwin_top(struct listwin *lw)
 	lw->nrows = 0;
 	install(lw, rows, n, 0, 0);
 	lw->pos = 0;
+	lw->rank_known = true;
 	return 0;
 }
 
@@ -333,6 +334,8 @@ listwin_bottom(struct listwin *lw)
 	lw->nrows = 0;
 	install(lw, rows, n, 0, n - 1);
 	lw->pos = lw->total > 0 ? lw->total - 1 : 0;
+	/* Uncounted, the end's rank is only known when the total is. */
+	lw->rank_known = lw->total >= 0;
 	return 0;
 }
 
@@ -461,11 +464,22 @@ key_of(struct listwin *lw, int64_t id)
 	return v;
 }
 
+/* Counts the list, and ranks the selection unless at_top says it is
+ * the first row. */
 static int
-recount(struct listwin *lw)
+recount(struct listwin *lw, bool at_top)
 {
 	const struct list_row *r = listwin_selected(lw);
 
+	if (lw->deferred) {
+		lw->total = -1;
+		lw->pos = 0;
+		lw->rank_known = at_top;
+		if (lw->counter != NULL)
+			lw->counter(lw->counter_arg, lw);
+		return 0;
+	}
+	lw->rank_known = true;
 	if ((lw->total = count(lw, lw->st_count, NULL)) < 0) {
 		lw->total = 0;
 		return -1;
@@ -507,7 +521,7 @@ listwin_reload(struct listwin *lw)
 		rc = reanchor(lw, r->id, old, lw->sel);
 		sqlite3_value_free(old);
 	}
-	return rc != 0 ? rc : recount(lw);
+	return rc != 0 ? rc : recount(lw, r == NULL);
 }
 
 int
@@ -520,7 +534,7 @@ listwin_select_id(struct listwin *lw, int64_t id)
 		return -1;
 	sqlite3_value_free(k);
 	rc = reanchor(lw, id, NULL, lw->sel > 0 ? lw->sel : 0);
-	return rc != 0 ? rc : recount(lw);
+	return rc != 0 ? rc : recount(lw, false);
 }
 
 int
@@ -567,9 +581,17 @@ int
 listwin_set_source(struct listwin *lw, const struct list_source *src,
     char *err, size_t errlen)
 {
+	return listwin_set_source_at(lw, src, 0, err, errlen);
+}
+
+int
+listwin_set_source_at(struct listwin *lw, const struct list_source *src,
+    int64_t id, char *err, size_t errlen)
+{
 	sqlite3_stmt *st[ST_N], *old[ST_N] = { lw->st_first, lw->st_last,
 	    lw->st_after, lw->st_before, lw->st_from, lw->st_count,
 	    lw->st_rank, lw->st_key };
+	int sel = lw->sel > 0 ? lw->sel : 0;
 
 	/* Prepared first, so a list that does not compile leaves the old
 	 * one working. */
@@ -583,12 +605,69 @@ listwin_set_source(struct listwin *lw, const struct list_source *src,
 	lw->rows = NULL;
 	lw->nrows = 0;
 	lw->sel = -1;
-	lw->total = lw->pos = 0;
+	lw->total = lw->deferred ? -1 : 0;
+	lw->pos = 0;
+	/* On the row asked for, at the selection's old screen row, when it
+	 * is in the new list; else at the start. */
+	if (id != 0 && reanchor(lw, id, NULL, sel) == 0)
+		return recount(lw, false);
 	if (listwin_reload(lw) != 0) {
 		snprintf(err, errlen, "%s", lw->err);
 		return -1;
 	}
 	return 0;
+}
+
+void
+listwin_defer_counts(struct listwin *lw, list_count_fn fn, void *arg)
+{
+	lw->deferred = true;
+	lw->counter = fn;
+	lw->counter_arg = arg;
+	lw->total = -1;
+	lw->rank_known = false;
+}
+
+void
+listwin_counted(struct listwin *lw, long long total, int64_t id,
+    long long rank)
+{
+	const struct list_row *r = listwin_selected(lw);
+
+	lw->total = total;
+	if (lw->rank_known || r == NULL)
+		return;
+	/* The rank was of the row selected then: add the moves since. */
+	if (rank >= 0 && r->id == id) {
+		lw->pos += rank;
+		lw->rank_known = true;
+	}
+}
+
+bool
+listwin_start_at(struct listwin *lw, int64_t id)
+{
+	if (listwin_top(lw) != 0)
+		return false;
+	for (int i = 0; i < lw->nrows; i++)
+		if (lw->rows[i].id == id) {
+			lw->sel = i;
+			lw->pos = i;
+			return true;
+		}
+	return false;
+}
+
+const char *
+listwin_rank_sql(const struct listwin *lw)
+{
+	return sqlite3_sql(lw->st_rank);
+}
+
+void
+listwin_bind_rank(struct listwin *lw, sqlite3_stmt *st)
+{
+	bind(lw, st, listwin_selected(lw), 0, 0);
 }
 
 const struct list_row *

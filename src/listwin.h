@@ -51,6 +51,10 @@ typedef void (*list_expand_fn)(void *arg, struct list_row *row);
  * names them all. */
 typedef void (*list_bind_fn)(void *arg, sqlite3_stmt *st);
 
+struct listwin;
+/* Told that a list's counts went out of date (listwin_defer_counts). */
+typedef void (*list_count_fn)(void *arg, struct listwin *lw);
+
 struct listwin {
 	sqlite3			*db;
 	const struct list_source *src;
@@ -66,8 +70,16 @@ struct listwin {
 	int			 nrows;
 	int			 height;	/* rows the window may hold */
 	int			 sel;		/* index in rows; -1 when empty */
-	long long		 total;		/* rows in the whole list */
-	long long		 pos;		/* 0-based rank of the selection */
+	/* Rows in the whole list; -1 until counted when the owner counts
+	 * (listwin_defer_counts). */
+	long long		 total;
+	/* The 0-based rank of the selection; while !rank_known, the rows
+	 * moved since the rank was last asked for. */
+	long long		 pos;
+	bool			 rank_known;
+	bool			 deferred;	/* the owner counts */
+	list_count_fn		 counter;
+	void			*counter_arg;
 	char			 err[256];	/* last SQLite error, if any */
 };
 
@@ -89,6 +101,11 @@ void	 listwin_set_binder(struct listwin *lw, list_bind_fn fn, void *arg);
  * window keeps its old list and err says why.  0 or -1. */
 int	 listwin_set_source(struct listwin *lw, const struct list_source *src,
 	    char *err, size_t errlen);
+/* The same, showing row id where it sorts in the new list if it is in
+ * it (a new sort or filter keeps the row being read). */
+int	 listwin_set_source_at(struct listwin *lw,
+	    const struct list_source *src, int64_t id, char *err,
+	    size_t errlen);
 
 /* Changes the window height, keeping the selected row and its screen
  * offset where possible. */
@@ -108,6 +125,25 @@ int	 listwin_select_id(struct listwin *lw, int64_t id);
 int	 listwin_move(struct listwin *lw, long long delta, bool keep_offset);
 int	 listwin_top(struct listwin *lw);
 int	 listwin_bottom(struct listwin *lw);
+/* Shows the list's start with row id selected, if it is in that first
+ * window; false (and the first row selected) if not. */
+bool	 listwin_start_at(struct listwin *lw, int64_t id);
+
+/* Counting the list walks all of it (70 ms at 200,000 rows): an owner
+ * that can count elsewhere (a thread) takes that over.  The window then
+ * never counts; total is -1 and the rank unknown until the owner calls
+ * listwin_counted() with the total and the rank of row id (-1 if it did
+ * not rank one).  fn, if not NULL, is told each time the counts went
+ * out of date, and may give what it knows at once. */
+void	 listwin_defer_counts(struct listwin *lw, list_count_fn fn,
+	    void *arg);
+void	 listwin_counted(struct listwin *lw, long long total, int64_t id,
+	    long long rank);
+/* The rank SQL (count of rows before :k, :id) for the owner to run on
+ * its own connection, with listwin_bind_rank() binding a statement of
+ * it for the selected row. */
+const char *listwin_rank_sql(const struct listwin *lw);
+void	 listwin_bind_rank(struct listwin *lw, sqlite3_stmt *st);
 
 /* The selected row, or NULL when the list is empty. */
 const struct list_row *listwin_selected(const struct listwin *lw);

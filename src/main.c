@@ -1,5 +1,5 @@
 /* mkt: command line, configuration, the cache and the sync engine, then
- * the TUI or a headless command (login, sync). */
+ * the TUI or a headless command (login, sync, seed). */
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -15,9 +15,11 @@
 #include "demo.h"
 #include "localserver.h"
 #include "net.h"
+#include "seed.h"
 #include "store.h"
 #include "sync.h"
 #include "text.h"
+#include "trace.h"
 #include "ui.h"
 #include "util.h"
 
@@ -29,14 +31,13 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 #define DEMO_USER	"admin@demo.mkt"
 #define DEMO_PASSWORD	"demo"
 
-#define DEMO_SEED	2026
-
 static void
 usage(FILE *f)
 {
-	fputs("usage: mkt [--config FILE] [--demo]\n"
+	fputs("usage: mkt [--config FILE] [--demo] [--scale NAME]\n"
 	    "       mkt [--config FILE] login [--password-stdin]\n"
 	    "       mkt [--config FILE] sync [--once]\n"
+	    "       mkt [--config FILE] seed [--scale NAME] --now SECONDS\n"
 	    "       mkt --version | --help\n"
 	    "\n"
 	    "Terminal back office for marketplace and messaging businesses.\n"
@@ -46,6 +47,11 @@ usage(FILE *f)
 	    "                     ./mkt.conf)\n"
 	    "  -d, --demo         start a private mktd with demo data on\n"
 	    "                     127.0.0.1 and sync with it\n"
+	    "  -s, --scale NAME   how much demo data: default (320\n"
+	    "                     conversations, made afresh each start),\n"
+	    "                     small (2,000) or large (200,000); those two\n"
+	    "                     are generated once and kept in\n"
+	    "                     $XDG_CACHE_HOME/mkt/demo-NAME\n"
 	    "  -V, --version      print the version and exit\n"
 	    "  -h, --help         print this help and exit\n"
 	    "\n"
@@ -54,34 +60,53 @@ usage(FILE *f)
 	    "  sync --once        push queued actions, pull every change, print\n"
 	    "                     counts; exit 1 network, 3 login, 4 cache\n"
 	    "  sync               keep syncing until interrupted\n"
+	    "  seed               write [server] user's cache (admin@,\n"
+	    "                     billing@ or support@demo.mkt) as a full\n"
+	    "                     sync from mktd --demo --scale NAME --now\n"
+	    "                     SECONDS leaves it; give both the same NAME\n"
+	    "                     and SECONDS\n"
 	    "\n"
 	    "Press ? inside mkt for the keys.\n", f);
 }
 
-/* A fresh demo cache every time, so the demo always starts the same:
- * what mkt shows with no server, or when the demo server cannot start. */
+/* The demo cache mkt shows with no server, or when the demo server
+ * cannot start.  The default one is made afresh every time, so the demo
+ * always starts the same; a larger one takes too long for that and is
+ * made once, as demo-SCALE.db. */
 static int
-open_demo_cache(sqlite3 **db, char *err, size_t errlen)
+open_demo_cache(const char *scale, sqlite3 **db, char *err, size_t errlen)
 {
-	char *path = store_cache_path("demo", err, errlen), *side;
+	const struct demo_size *size = demo_size_find(scale, err, errlen);
+	char *name, *path, *tmp = NULL;
+	sqlite3 *gen;
+	int rc = -1;
 
+	if (size == NULL)
+		return -1;
+	name = size == &demo_size_default ? xstrdup("demo") :
+	    xasprintf("demo-%s", scale);
+	path = store_cache_path(name, err, errlen);
+	free(name);
 	if (path == NULL)
 		return -1;
-	unlink(path);
-	side = xasprintf("%s-wal", path);
-	unlink(side);
-	free(side);
-	side = xasprintf("%s-shm", path);
-	unlink(side);
-	free(side);
-	if (store_open(path, db, err, errlen) != 0 ||
-	    demo_generate(*db, DEMO_SEED, &demo_size_default,
-	    (int64_t)time(NULL), err, errlen) != 0) {
-		free(path);
-		return -1;
+	if (size == &demo_size_default || access(path, F_OK) != 0) {
+		tmp = xasprintf("%s.new", path);
+		if (store_open_bulk(tmp, &gen, err, errlen) != 0)
+			goto out;
+		rc = demo_generate(gen, DEMO_SEED, size, (int64_t)time(NULL),
+		    err, errlen);
+		sqlite3_close(gen);
+		if (rc != 0 || (rc = store_install(tmp, path, err,
+		    errlen)) != 0) {
+			store_remove(tmp);
+			goto out;
+		}
 	}
+	rc = store_open(path, db, err, errlen);
+out:
+	free(tmp);
 	free(path);
-	return 0;
+	return rc;
 }
 
 /* The cache of one user on one server: two users sharing a machine, or
@@ -275,6 +300,69 @@ cmd_sync(struct mkt_config *cfg, int argc, char **argv)
 	return rc;
 }
 
+/* `mkt seed`: the account's cache as a full sync from mktd --demo
+ * --scale NAME --now SECONDS would leave it (see seed.h).  now is not
+ * guessed: the cache matches the server only when both were given the
+ * same one. */
+static int
+cmd_seed(struct mkt_config *cfg, const char *scale, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "scale", required_argument, NULL, 's' },
+		{ "now", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct seed_options o = { 0 };
+	const char *now = NULL;
+	enum seed_result rc;
+	char err[1024], *cache;
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "s:n:", longopts, NULL)) != -1) {
+		if (ch == 's')
+			scale = optarg;
+		else if (ch == 'n')
+			now = optarg;
+		else
+			break;
+	}
+	if (ch != -1 || optind < argc) {
+		fputs("usage: mkt seed [--scale NAME] --now SECONDS\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (now == NULL || demo_parse_now(now, &o.now) != 0) {
+		fputs("mkt: seed needs --now SECONDS: the Unix time given to "
+		    "mktd --demo --now (its database keeps it in settings, as "
+		    "demo_now)\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (cfg->url == NULL || cfg->user == NULL) {
+		fprintf(stderr, "mkt: %s: [server] url and user are needed\n",
+		    cfg->path != NULL ? cfg->path : "mkt.conf");
+		return EXIT_USAGE;
+	}
+	if ((o.size = demo_size_find(scale, err, sizeof err)) == NULL ||
+	    seed_user_ok(cfg->user, err, sizeof err) != 0) {
+		fprintf(stderr, "mkt: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if ((cache = server_cache_path(cfg, err, sizeof err)) == NULL) {
+		fprintf(stderr, "mkt: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	o.user = cfg->user;
+	o.history_days = cfg->history_days;
+	if ((rc = seed_cache(cache, &o, err, sizeof err)) == SEED_OK)
+		printf("seeded %s: the %s demo as of %s, as %s syncs it\n",
+		    cache, scale, now, cfg->user);
+	else
+		fprintf(stderr, "mkt: %s\n", err);
+	free(cache);
+	return rc == SEED_OK ? EXIT_OK : rc == SEED_EUSER ? EXIT_USAGE :
+	    SYNC_ECACHE;
+}
+
 /* The TUI on a server's cache, syncing in the background. */
 static int
 run_synced(struct mkt_config *cfg, const char *cache, const char *token,
@@ -304,14 +392,14 @@ out:
 }
 
 static int
-run_offline_demo(struct mkt_config *cfg, const char *why, char *err,
-    size_t errlen)
+run_offline_demo(struct mkt_config *cfg, const char *scale, const char *why,
+    char *err, size_t errlen)
 {
 	struct ui_options opt = { 0 };
 	sqlite3 *db = NULL;
 	int rc = EXIT_RUNTIME;
 
-	if (open_demo_cache(&db, err, errlen) == 0) {
+	if (open_demo_cache(scale, &db, err, errlen) == 0) {
 		opt.db = db;
 		opt.cfg = cfg;
 		opt.user = "demo";
@@ -325,7 +413,7 @@ run_offline_demo(struct mkt_config *cfg, const char *why, char *err,
 }
 
 static int
-run_tui(struct mkt_config *cfg, bool demo)
+run_tui(struct mkt_config *cfg, bool demo, const char *scale)
 {
 	struct localserver ls;
 	char err[1024] = "", *cache;
@@ -337,12 +425,17 @@ run_tui(struct mkt_config *cfg, bool demo)
 		return EXIT_RUNTIME;
 	}
 	if (demo) {
-		if (localserver_start(&ls, err, sizeof err) != 0) {
+		if (strcmp(scale, "default") != 0)
+			fprintf(stderr, "mkt: starting the %s demo; the first "
+			    "time, it is generated first (a minute or two for "
+			    "large)\n", scale);
+		if (localserver_start(&ls, scale, DEMO_USER,
+		    cfg->history_days, err, sizeof err) != 0) {
 			fprintf(stderr, "mkt: %s; opening the demo data "
 			    "offline\n", err);
 			sleep(2);
-			rc = run_offline_demo(cfg, "demo, no server", err,
-			    sizeof err);
+			rc = run_offline_demo(cfg, scale, "demo, no server",
+			    err, sizeof err);
 		} else {
 			set_string(&cfg->url, ls.url);
 			set_string(&cfg->user, DEMO_USER);
@@ -354,7 +447,8 @@ run_tui(struct mkt_config *cfg, bool demo)
 			localserver_stop(&ls);
 		}
 	} else if (cfg->url == NULL)
-		rc = run_offline_demo(cfg, "no server", err, sizeof err);
+		rc = run_offline_demo(cfg, scale, "no server", err,
+		    sizeof err);
 	else if ((cache = server_cache_path(cfg, err, sizeof err)) == NULL)
 		rc = EXIT_RUNTIME;
 	else {
@@ -372,23 +466,25 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "demo", no_argument, NULL, 'd' },
+		{ "scale", required_argument, NULL, 's' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mkt_config cfg;
-	const char *cli_config = NULL;
+	const char *cli_config = NULL, *scale = NULL;
 	char *path, err[1024];
 	bool demo = false;
 	int ch, rc;
 
+	trace_clock_start();
 	if (text_init_locale() != 0)
 		fputs("mkt: warning: no UTF-8 locale; text may not display "
 		    "correctly\n", stderr);
 
 	opterr = 0;
 	/* "+": options end at the command name; each command has its own. */
-	while ((ch = getopt_long(argc, argv, "+:c:dVh", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "+:c:ds:Vh", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'c':
@@ -396,6 +492,9 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			demo = true;
+			break;
+		case 's':
+			scale = optarg;
 			break;
 		case 'V':
 			printf("mkt %s\n", MKT_VERSION);
@@ -416,9 +515,20 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind < argc && strcmp(argv[optind], "login") != 0 &&
-	    strcmp(argv[optind], "sync") != 0) {
+	    strcmp(argv[optind], "sync") != 0 &&
+	    strcmp(argv[optind], "seed") != 0) {
 		fprintf(stderr, "mkt: unknown command '%s'\n", argv[optind]);
 		fputs("Try 'mkt --help'.\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (scale != NULL && optind < argc &&
+	    strcmp(argv[optind], "seed") != 0) {
+		fprintf(stderr, "mkt: --scale is for the demo and seed, not "
+		    "%s\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (scale != NULL && demo_size_find(scale, err, sizeof err) == NULL) {
+		fprintf(stderr, "mkt: %s\n", err);
 		return EXIT_USAGE;
 	}
 
@@ -442,10 +552,17 @@ main(int argc, char **argv)
 	}
 	if (optind < argc && strcmp(argv[optind], "login") == 0)
 		rc = cmd_login(&cfg, argc - optind, argv + optind);
+	else if (optind < argc && strcmp(argv[optind], "seed") == 0)
+		rc = cmd_seed(&cfg, scale != NULL ? scale : "default",
+		    argc - optind, argv + optind);
 	else if (optind < argc)
 		rc = cmd_sync(&cfg, argc - optind, argv + optind);
-	else
-		rc = run_tui(&cfg, demo);
+	else if (scale != NULL && !demo && cfg.url != NULL) {
+		fputs("mkt: --scale sizes the demo, and [server] url is set: "
+		    "add --demo\n", stderr);
+		rc = EXIT_USAGE;
+	} else
+		rc = run_tui(&cfg, demo, scale != NULL ? scale : "default");
 	net_global_cleanup();
 	config_free(&cfg);
 	return rc;

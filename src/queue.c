@@ -4,13 +4,14 @@
  * Every value people type is bound (queue_bind), never spliced: the SQL
  * text is built from constant fragments and parameter names. */
 #include <ctype.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include "fuzzy.h"
 #include "queue.h"
 #include "store.h"
 #include "util.h"
@@ -37,6 +38,8 @@
 #define SEARCH_SORT_MAX	2000
 /* Words of a search beyond these are ignored. */
 #define QUEUE_SEARCH_WORDS 16
+
+static void	job_stop(struct queue *q);
 
 static const char queue_from[] = "conversations c"
     " JOIN contacts k ON k.id = c.contact_id"
@@ -521,15 +524,18 @@ term_sql(sqlite3_str *q, int ti, const struct queue_term *t)
 		sqlite3_str_appendall(q, EFFECTIVE_STATUS " IN ");
 		param_list(q, ti, t);
 		break;
+	/* Asked of each conversation the list walks: "IN (SELECT …)"
+	 * would gather all 26,000 channels (8,000 companies) of the large
+	 * demo first, on every query of the list, each move included. */
 	case F_CHANNEL:
-		sqlite3_str_appendall(q, "+c.channel_id IN (SELECT id FROM "
-		    "channels WHERE platform IN ");
+		sqlite3_str_appendall(q, "EXISTS (SELECT 1 FROM channels x "
+		    "WHERE x.id = c.channel_id AND x.platform IN ");
 		param_list(q, ti, t);
 		sqlite3_str_appendall(q, ")");
 		break;
 	case F_COMPANY:
-		sqlite3_str_appendall(q, "+c.company_id IN (SELECT id FROM "
-		    "companies WHERE code COLLATE NOCASE IN ");
+		sqlite3_str_appendall(q, "EXISTS (SELECT 1 FROM companies x "
+		    "WHERE x.id = c.company_id AND x.code COLLATE NOCASE IN ");
 		param_list(q, ti, t);
 		sqlite3_str_appendall(q, ")");
 		break;
@@ -558,9 +564,10 @@ term_sql(sqlite3_str *q, int ti, const struct queue_term *t)
 	sqlite3_str_appendall(q, t->negate ? "), 0)" : ")");
 }
 
-/* The filter's and the search's conditions, "1" for none. */
+/* The filter's conditions, and the search's unless the query starts
+ * from its results; "1" for none. */
 static void
-filter_sql(sqlite3_str *q, const struct queue *qu)
+filter_sql(sqlite3_str *q, const struct queue *qu, bool search)
 {
 	sqlite3_str_appendall(q, "1");
 	for (int i = 0; i < qu->filter.nterms; i++) {
@@ -568,7 +575,7 @@ filter_sql(sqlite3_str *q, const struct queue *qu)
 		term_sql(q, i, &qu->filter.terms[i]);
 	}
 	/* The unary + stops SQLite looking the results up by id. */
-	if (qu->search[0] != '\0')
+	if (search && qu->search[0] != '\0')
 		sqlite3_str_appendf(q, " AND %sc.id IN (SELECT id FROM " HITS
 		    ")", qu->found > SEARCH_SORT_MAX ? "+" : "");
 }
@@ -601,6 +608,9 @@ queue_init(struct queue *q, enum queue_view view, int64_t me)
 void
 queue_free(struct queue *q)
 {
+	job_stop(q);
+	sqlite3_close(q->reader);
+	q->reader = NULL;
 	queue_filter_free(&q->filter);
 	for (size_t i = 0; i < nitems(q->sql); i++) {
 		free(q->sql[i]);
@@ -618,7 +628,7 @@ queue_build(struct queue *q)
 	    QS_ACTIVITY;
 
 	sqlite3_str_appendf(w, "(%s) AND ", views[v].where);
-	filter_sql(w, q);
+	filter_sql(w, q, true);
 	free(q->sql[0]);
 	q->sql[0] = str_finish(w);
 	q->src = (struct list_source){
@@ -672,22 +682,35 @@ queue_bind(void *queue, sqlite3_stmt *st)
 
 /* ---- search ------------------------------------------------------------- */
 
-/* mkt_fold(text): text case-folded as the pickers fold it, so Cyrillic
- * and Greek names match whatever the case typed. */
-static void
-sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	const char *s = (const char *)sqlite3_value_text(argv[0]);
-	char *f;
-
-	(void)argc;
-	if (s == NULL) {
-		sqlite3_result_null(ctx);
-		return;
-	}
-	f = fuzzy_fold(s);
-	sqlite3_result_text(ctx, f, -1, free);
-}
+/* Counting the views walks every conversation (70 ms at 200,000) and a
+ * search merges every term its prefix matches before the first row ("w*"
+ * in 2,000,000 messages is half a second): both are jobs for a thread of
+ * their own, on a connection of their own, while keys are served.  A
+ * read left open on the UI's connection would also hold it to an old
+ * snapshot and fail its next write.  The UI takes the results between
+ * keys (queue_poll).  A cache in memory (the tests') has no file to open
+ * again: its jobs run on the spot. */
+struct queue_job {
+	pthread_t	 thread;
+	bool		 threaded;
+	/* Stops the thread: sqlite3_interrupt() alone misses a statement
+	 * the thread has not begun to step. */
+	atomic_bool	 cancel;
+	sqlite3		*db;		/* the job's: q->reader, or the UI's */
+	sqlite3_stmt	*names;		/* a search's, or NULL */
+	sqlite3_stmt	*hits;
+	sqlite3_stmt	*keep;		/* into the job's own queue_hits */
+	sqlite3_stmt	*count;
+	sqlite3_stmt	*rank;		/* the list's selection, or NULL */
+	int64_t		 rank_id;
+	pthread_mutex_t	 lock;		/* guards the rest */
+	int64_t		*ids;		/* found, not yet taken */
+	size_t		 nids, cap;
+	long long	 found;
+	struct queue_counted counted_as;
+	bool		 done, counted;
+	char		 err[200];	/* why it stopped short, "" if not */
+};
 
 static int
 run(sqlite3 *db, const char *sql, char *err, size_t errlen)
@@ -703,32 +726,12 @@ run(sqlite3 *db, const char *sql, char *err, size_t errlen)
 	return 0;
 }
 
-/* Runs sql with the strings words[0..n) bound as ?1..?n. */
-static int
-run_words(sqlite3 *db, const char *sql, char **words, int n, char *err,
-    size_t errlen)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "search: %s", sqlite3_errmsg(db));
-		return -1;
-	}
-	for (int i = 0; i < n; i++)
-		sqlite3_bind_text(st, i + 1, words[i], -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE)
-		snprintf(err, errlen, "search: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* The user's words as an FTS5 query: each a quoted string (quotes
  * doubled), so no word is read as an operator or a column; the last a
- * prefix, so results follow the typing. */
+ * prefix, so results follow the typing, or every word one for names,
+ * where "ан пет" should find "Анна Петрова". */
 static char *
-fts_query(char **words, int n)
+fts_query(char **words, int n, bool all_prefixes)
 {
 	sqlite3_str *q = sqlite3_str_new(NULL);
 
@@ -737,47 +740,332 @@ fts_query(char **words, int n)
 		for (const char *c = words[i]; *c != '\0'; c++)
 			sqlite3_str_append(q, *c == '"' ? "\"\"" : c,
 			    *c == '"' ? 2 : 1);
-		sqlite3_str_appendall(q, i == n - 1 ? "\"*" : "\"");
+		sqlite3_str_appendall(q, all_prefixes || i == n - 1 ?
+		    "\"*" : "\"");
 	}
 	return str_finish(q);
 }
 
-/* Conversations whose contact's name holds every word ?1..?n, folded. */
-static char *
-names_sql(int n)
+static void
+job_publish(struct queue_job *j, const int64_t *ids, int n)
 {
-	sqlite3_str *q = sqlite3_str_new(NULL);
+	pthread_mutex_lock(&j->lock);
+	if (j->nids + (size_t)n > j->cap) {
+		j->cap = (j->nids + (size_t)n) * 2;
+		j->ids = xreallocarray(j->ids, j->cap, sizeof *j->ids);
+	}
+	memcpy(j->ids + j->nids, ids, (size_t)n * sizeof *ids);
+	j->nids += (size_t)n;
+	j->found += n;
+	pthread_mutex_unlock(&j->lock);
+}
 
-	sqlite3_str_appendall(q, "INSERT OR IGNORE INTO " HITS "(id) "
-	    "SELECT c.id FROM conversations c WHERE c.contact_id IN (SELECT "
-	    "id FROM contacts WHERE 1");
-	for (int i = 0; i < n; i++)
-		sqlite3_str_appendf(q, " AND instr(mkt_fold(name), ?%d) > 0",
-		    i + 1);
-	sqlite3_str_appendall(q, ")");
-	return str_finish(q);
+/* Keeps each conversation st yields once, in the job's own results
+ * (which its count reads) and for the UI.  Message hits come grouped by
+ * conversation (the rowid starts with it), so most repeats are dropped
+ * without asking the table. */
+static int
+job_collect(struct queue_job *j, sqlite3_stmt *st)
+{
+	int64_t batch[512], last = 0;
+	int n = 0, rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		if (id == last)
+			continue;
+		last = id;
+		sqlite3_bind_int64(j->keep, 1, id);
+		if (sqlite3_step(j->keep) != SQLITE_DONE) {
+			sqlite3_reset(j->keep);
+			return -1;
+		}
+		sqlite3_reset(j->keep);
+		if (sqlite3_changes(j->db) == 0)
+			continue;
+		batch[n++] = id;
+		if (n == (int)nitems(batch)) {
+			job_publish(j, batch, n);
+			n = 0;
+		}
+	}
+	if (n > 0)
+		job_publish(j, batch, n);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int
-fill_hits(sqlite3 *db, char **words, int n, char *err, size_t errlen)
+job_cancelled(void *arg)
 {
-	char *folded[QUEUE_SEARCH_WORDS], *match = fts_query(words, n);
-	char *names = names_sql(n);
-	int rc;
+	struct queue_job *j = arg;
 
-	for (int i = 0; i < n; i++)
-		folded[i] = fuzzy_fold(words[i]);
-	rc = run_words(db, "INSERT OR IGNORE INTO " HITS "(id) SELECT "
-	    "m.conversation_id FROM messages_fts JOIN messages m ON m.id = "
-	    "messages_fts.rowid WHERE messages_fts MATCH ?1", &match, 1, err,
-	    errlen);
-	if (rc == 0)
-		rc = run_words(db, names, folded, n, err, errlen);
-	for (int i = 0; i < n; i++)
-		free(folded[i]);
-	free(match);
-	free(names);
+	return atomic_load(&j->cancel);
+}
+
+static void *
+job_run(void *arg)
+{
+	struct queue_job *j = arg;
+	struct queue_counted c = { .rank_id = j->rank_id, .rank = -1 };
+	int rc = 0;
+
+	if (j->names != NULL)
+		rc = job_collect(j, j->names);
+	if (rc == 0 && j->hits != NULL)
+		rc = job_collect(j, j->hits);
+	if (rc == 0 && (rc = sqlite3_step(j->count)) == SQLITE_ROW) {
+		for (int v = 0; v < QV_COUNT; v++)
+			c.views[v] = sqlite3_column_int64(j->count, v);
+		rc = 0;
+	}
+	if (rc == 0 && j->rank != NULL) {
+		if ((rc = sqlite3_step(j->rank)) == SQLITE_ROW) {
+			c.rank = sqlite3_column_int64(j->rank, 0);
+			rc = 0;
+		}
+	}
+	pthread_mutex_lock(&j->lock);
+	if (rc == 0) {
+		j->counted_as = c;
+		j->counted = true;
+	} else
+		snprintf(j->err, sizeof j->err, "search: %s",
+		    sqlite3_errmsg(j->db));
+	j->done = true;
+	pthread_mutex_unlock(&j->lock);
+	return NULL;
+}
+
+/* Stops a job (a search replaced or cleared stops at once) and forgets
+ * what it found. */
+static void
+job_stop(struct queue *q)
+{
+	struct queue_job *j = q->job;
+
+	if (j == NULL)
+		return;
+	if (j->threaded) {
+		atomic_store(&j->cancel, true);
+		pthread_join(j->thread, NULL);
+		sqlite3_progress_handler(j->db, 0, NULL, NULL);
+	}
+	sqlite3_finalize(j->names);
+	sqlite3_finalize(j->hits);
+	sqlite3_finalize(j->keep);
+	sqlite3_finalize(j->count);
+	sqlite3_finalize(j->rank);
+	pthread_mutex_destroy(&j->lock);
+	free(j->ids);
+	free(j);
+	q->job = NULL;
+}
+
+/* The connection jobs run on: the queue's reader, opened once. */
+static sqlite3 *
+job_db(sqlite3 *db, struct queue *q)
+{
+	const char *file = sqlite3_db_filename(db, "main");
+
+	if (file == NULL || file[0] == '\0')
+		return db;
+	if (q->reader == NULL) {
+		if (sqlite3_open_v2(file, &q->reader, SQLITE_OPEN_READONLY |
+		    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+			sqlite3_close(q->reader);
+			q->reader = NULL;
+			return NULL;
+		}
+		sqlite3_busy_timeout(q->reader, 1000);
+	}
+	return q->reader;
+}
+
+static char *
+counts_sql(const struct queue *q)
+{
+	sqlite3_str *sql = sqlite3_str_new(NULL);
+
+	sqlite3_str_appendall(sql, "SELECT ");
+	for (int v = 0; v < QV_COUNT; v++)
+		sqlite3_str_appendf(sql, "%stotal(%s)", v > 0 ? ", " : "",
+		    views[v].where);
+	/* A search's results are fewer than the conversations: start from
+	 * them. */
+	sqlite3_str_appendall(sql, q->search[0] != '\0' ? " FROM " HITS
+	    " h JOIN conversations c ON c.id = h.id WHERE " :
+	    " FROM conversations c WHERE ");
+	filter_sql(sql, q, false);
+	return str_finish(sql);
+}
+
+static int
+prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, const char *match)
+{
+	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
+		return -1;
+	if (match != NULL)
+		sqlite3_bind_text(*st, 1, match, -1, SQLITE_TRANSIENT);
+	return 0;
+}
+
+/* Starts counting the views, after searching when words are given (the
+ * FTS5 queries for names and for messages).  Replaces any job. */
+static int
+job_start(sqlite3 *db, struct queue *q, const char *names,
+    const char *messages, char *err, size_t errlen)
+{
+	const char *what = messages != NULL ? "search" : "count";
+	struct queue_job *j;
+	char *count;
+	int rc = 0;
+
+	job_stop(q);
+	j = q->job = xcalloc(1, sizeof *j);
+	pthread_mutex_init(&j->lock, NULL);
+	if ((j->db = job_db(db, q)) == NULL) {
+		snprintf(err, errlen, "%s: cannot open the cache again",
+		    what);
+		job_stop(q);
+		return -1;
+	}
+	count = counts_sql(q);
+	if (run(j->db, "CREATE TEMP TABLE IF NOT EXISTS queue_hits "
+	    "(id INTEGER PRIMARY KEY)", err, errlen) != 0 ||
+	    (messages != NULL && run(j->db, "DELETE FROM " HITS, err,
+	    errlen) != 0))
+		rc = -1;
+	else if ((messages != NULL && (prepare(j->db, "SELECT id FROM "
+	    "conversations WHERE contact_id IN (SELECT rowid FROM "
+	    "contacts_fts WHERE contacts_fts MATCH ?) ORDER BY id DESC",
+	    &j->names, names) != 0 || prepare(j->db, "SELECT rowid >> 32 "
+	    "FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid "
+	    "DESC", &j->hits, messages) != 0)) || prepare(j->db,
+	    "INSERT OR IGNORE INTO " HITS "(id) VALUES (?)", &j->keep,
+	    NULL) != 0 || prepare(j->db, count, &j->count, NULL) != 0) {
+		snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(j->db));
+		rc = -1;
+	}
+	free(count);
+	/* The list's selection, where it stands in the list now. */
+	if (rc == 0 && q->ranked != NULL && !q->ranked->rank_known &&
+	    listwin_selected(q->ranked) != NULL) {
+		if (prepare(j->db, listwin_rank_sql(q->ranked), &j->rank,
+		    NULL) != 0) {
+			snprintf(err, errlen, "%s: %s", what,
+			    sqlite3_errmsg(j->db));
+			rc = -1;
+		} else {
+			listwin_bind_rank(q->ranked, j->rank);
+			j->rank_id = listwin_selected(q->ranked)->id;
+		}
+	}
+	if (rc == 0) {
+		/* queue_bind only reads the queue. */
+		queue_bind(q, j->count);
+		if (j->db == db)
+			job_run(j);
+		else {
+			sqlite3_progress_handler(j->db, 1000, job_cancelled, j);
+			if (pthread_create(&j->thread, NULL, job_run, j) == 0)
+				j->threaded = true;
+			else {
+				sqlite3_progress_handler(j->db, 0, NULL, NULL);
+				snprintf(err, errlen, "%s: cannot start a "
+				    "thread", what);
+				rc = -1;
+			}
+		}
+	}
+	if (rc != 0)
+		job_stop(q);
 	return rc;
+}
+
+int
+queue_poll(sqlite3 *db, struct queue *q, struct queue_counted *out,
+    char *err, size_t errlen)
+{
+	struct queue_job *j = q->job;
+	sqlite3_stmt *ins = NULL;
+	int64_t *ids;
+	size_t n;
+	bool done, counted;
+	int rc = 0;
+
+	if (j == NULL)
+		return 0;
+	pthread_mutex_lock(&j->lock);
+	ids = j->ids;
+	n = j->nids;
+	done = j->done;
+	counted = j->counted;
+	if (counted)
+		*out = j->counted_as;
+	if (j->hits != NULL)
+		q->found = j->found;
+	j->ids = NULL;
+	j->nids = j->cap = 0;
+	if (done && j->err[0] != '\0') {
+		snprintf(err, errlen, "%s", j->err);
+		rc = -1;
+	}
+	pthread_mutex_unlock(&j->lock);
+	/* Run on the spot, the job filled this very table. */
+	if (rc == 0 && n > 0 && j->db != db) {
+		if (prepare(db, "INSERT OR IGNORE INTO " HITS "(id) VALUES (?)",
+		    &ins, NULL) != 0 || run(db, "SAVEPOINT queue_poll", err,
+		    errlen) != 0)
+			rc = -1;
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			sqlite3_bind_int64(ins, 1, ids[i]);
+			if (sqlite3_step(ins) != SQLITE_DONE)
+				rc = -1;
+			sqlite3_reset(ins);
+		}
+		if (rc == 0)
+			rc = run(db, "RELEASE queue_poll", err, errlen);
+		else {
+			snprintf(err, errlen, "search: %s", sqlite3_errmsg(db));
+			sqlite3_exec(db, "ROLLBACK TO queue_poll; RELEASE "
+			    "queue_poll", NULL, NULL, NULL);
+		}
+		sqlite3_finalize(ins);
+	}
+	free(ids);
+	if (rc != 0 || done)
+		job_stop(q);
+	if (rc != 0)
+		return -1;
+	/* Counts asked for while the search ran were for what it found. */
+	if (done && q->recount) {
+		q->recount = false;
+		if (job_start(db, q, NULL, NULL, err, errlen) != 0)
+			return -1;
+		done = q->job == NULL;
+	}
+	return (done ? 0 : QUEUE_MORE) | (counted ? QUEUE_COUNTED : 0) |
+	    (n > 0 ? QUEUE_FOUND : 0);
+}
+
+bool
+queue_busy(const struct queue *q)
+{
+	return q->job != NULL;
+}
+
+int
+queue_count(sqlite3 *db, struct queue *q, struct listwin *lw, char *err,
+    size_t errlen)
+{
+	q->ranked = lw;
+	/* A search under way counts again when it has found everything. */
+	if (q->job != NULL && q->job->hits != NULL) {
+		q->recount = true;
+		return 0;
+	}
+	return job_start(db, q, NULL, NULL, err, errlen);
 }
 
 /* Splits text on blanks into at most max malloc'd words. */
@@ -798,56 +1086,55 @@ split_words(const char *text, char **words, int max)
 	return n;
 }
 
-long long
-queue_search(sqlite3 *db, const char *text, char *err, size_t errlen)
+int
+queue_search(sqlite3 *db, struct queue *q, const char *text, char *err,
+    size_t errlen)
 {
-	char *words[QUEUE_SEARCH_WORDS];
-	long long found = -1;
-	int n, rc = -1;
+	char *words[QUEUE_SEARCH_WORDS], *names, *messages;
+	int n, rc;
 
+	job_stop(q);
+	q->found = 0;
+	q->recount = false;
+	if (text != q->search)
+		snprintf(q->search, sizeof q->search, "%s", text);
 	if (run(db, "CREATE TEMP TABLE IF NOT EXISTS queue_hits "
 	    "(id INTEGER PRIMARY KEY)", err, errlen) != 0 ||
 	    run(db, "DELETE FROM " HITS, err, errlen) != 0)
 		return -1;
-	if ((n = split_words(text, words, QUEUE_SEARCH_WORDS)) == 0)
-		return 0;
-	/* Busy means it is there already, in use by a list. */
-	if ((rc = sqlite3_create_function_v2(db, "mkt_fold", 1, SQLITE_UTF8 |
-	    SQLITE_DETERMINISTIC, NULL, sql_fold, NULL, NULL, NULL)) !=
-	    SQLITE_OK && rc != SQLITE_BUSY)
-		snprintf(err, errlen, "search: %s", sqlite3_errmsg(db));
-	else if ((rc = run(db, "SAVEPOINT queue_search", err, errlen)) == 0) {
-		if ((rc = fill_hits(db, words, n, err, errlen)) == 0)
-			rc = run(db, "RELEASE queue_search", err, errlen);
-		else
-			sqlite3_exec(db, "ROLLBACK TO queue_search; "
-			    "RELEASE queue_search", NULL, NULL, NULL);
+	if ((n = split_words(text, words, QUEUE_SEARCH_WORDS)) == 0) {
+		q->search[0] = '\0';
+		return queue_count(db, q, q->ranked, err, errlen);
 	}
-	if (rc == 0 && (found = store_scalar(db, "SELECT count(*) FROM "
-	    HITS)) < 0)
-		snprintf(err, errlen, "search: %s", sqlite3_errmsg(db));
+	names = fts_query(words, n, true);
+	messages = fts_query(words, n, false);
+	rc = job_start(db, q, names, messages, err, errlen);
 	for (int i = 0; i < n; i++)
 		free(words[i]);
-	return found;
+	free(names);
+	free(messages);
+	return rc;
 }
 
 /* ---- counts ------------------------------------------------------------- */
 
+long long
+queue_total_now(sqlite3 *db, const struct queue *q)
+{
+	/* With no condition SQLite counts the table's b-tree pages instead
+	 * of reading its rows: a few milliseconds at 200,000. */
+	if (q->view != QV_ALL || q->filter.nterms > 0 || q->search[0] != '\0')
+		return -1;
+	return store_scalar(db, "SELECT count(*) FROM conversations");
+}
+
 int
 queue_counts(sqlite3 *db, const struct queue *q, long long counts[QV_COUNT])
 {
-	sqlite3_str *sql = sqlite3_str_new(NULL);
+	char *text = counts_sql(q);
 	sqlite3_stmt *st;
-	char *text;
 	int rc;
 
-	sqlite3_str_appendall(sql, "SELECT ");
-	for (int v = 0; v < QV_COUNT; v++)
-		sqlite3_str_appendf(sql, "%stotal(%s)", v > 0 ? ", " : "",
-		    views[v].where);
-	sqlite3_str_appendall(sql, " FROM conversations c WHERE ");
-	filter_sql(sql, q);
-	text = str_finish(sql);
 	rc = sqlite3_prepare_v2(db, text, -1, &st, NULL);
 	free(text);
 	if (rc != SQLITE_OK)

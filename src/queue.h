@@ -66,6 +66,8 @@ struct queue_filter {
 	struct queue_term	 terms[QUEUE_TERMS];
 };
 
+struct queue_job;
+
 struct queue {
 	enum queue_view		 view;
 	enum queue_sort		 sort;
@@ -74,10 +76,16 @@ struct queue {
 	char			 search[256];	/* "/" text, "" none */
 	int64_t			 me;		/* the signed-in user */
 	int64_t			 now;		/* for snoozes that are over */
-	/* What queue_search() returned for search: it picks the plan (a
-	 * few results are fetched by id and sorted, many are found walking
-	 * the sort's index).  Either way the list is the same. */
+	/* How many conversations the search has found so far: it picks
+	 * the plan (a few results are fetched by id and sorted, many are
+	 * found walking the sort's index).  Either way the list is the
+	 * same. */
 	long long		 found;
+	/* Searching and counting run on a thread (queue_poll). */
+	sqlite3			*reader;
+	struct queue_job	*job;
+	bool			 recount;
+	struct listwin		*ranked;	/* whose rank to count */
 
 	/* Built by queue_build(); owned by the queue.  sql[0] is the
 	 * condition src.where points to; the rest are spare. */
@@ -116,19 +124,45 @@ void	 queue_build(struct queue *q);
  * statement of its source: a listwin bind hook (listwin_set_binder). */
 void	 queue_bind(void *queue, sqlite3_stmt *st);
 
-/* Runs the "/" search over message bodies (FTS5) and contact names into
- * the temporary table the source reads, so moving through the results
- * does not repeat it.  Words must all match, the last as a prefix: in
- * one message's body, or anywhere in the contact's name (any case, also
- * Cyrillic and Greek).  The words are only text: quotes and FTS5
- * operators in them are searched for, not obeyed.  Blank text empties
- * the results (clear q->search too).  Returns the number of
- * conversations found (store it in q->found), or -1 with err. */
-long long queue_search(sqlite3 *db, const char *text, char *err,
-	    size_t errlen);
+/* Starts the "/" search over message bodies (FTS5) and contact names,
+ * into the temporary table the source reads, so moving through the
+ * results does not repeat it.  Words must all match, the last as a
+ * prefix, in one message's body; or each must start a word of the
+ * contact's name (any case, also Cyrillic and Greek).  The words are
+ * only text: quotes and FTS5 operators in them are searched for, not
+ * obeyed.  Blank text clears the search.  The results arrive through
+ * queue_poll(), and the views are counted after them.  0, or -1 with
+ * err. */
+int	 queue_search(sqlite3 *db, struct queue *q, const char *text,
+	    char *err, size_t errlen);
+/* Starts counting how many conversations each view holds under the
+ * current filter and search, for the tab line and the list's n/N: it
+ * walks them all, so it runs off the UI's thread.  With a list whose
+ * selection's rank is unknown (listwin_defer_counts), ranks it too.
+ * 0, or -1 with err. */
+int	 queue_count(sqlite3 *db, struct queue *q, struct listwin *lw,
+	    char *err, size_t errlen);
 
-/* How many conversations each view holds under the current filter and
- * search, for the tab line.  One pass over the conversations.  0 or -1. */
+struct queue_counted {
+	long long	 views[QV_COUNT];
+	int64_t		 rank_id;	/* the row ranked, 0 if none */
+	long long	 rank;		/* rows before it */
+};
+
+#define QUEUE_MORE	0x1	/* still at work: poll again */
+#define QUEUE_FOUND	0x2	/* more search results are in */
+#define QUEUE_COUNTED	0x4	/* *out holds the counts */
+/* Takes what the search and the count have done so far (call between
+ * keys).  A mask of QUEUE_*, 0 when idle, or -1 with err. */
+int	 queue_poll(sqlite3 *db, struct queue *q, struct queue_counted *out,
+	    char *err, size_t errlen);
+bool	 queue_busy(const struct queue *q);
+
+/* The list's total at once when that costs nothing (the All view with
+ * no filter or search), else -1. */
+long long queue_total_now(sqlite3 *db, const struct queue *q);
+
+/* The same counts at once, on this connection. */
 int	 queue_counts(sqlite3 *db, const struct queue *q,
 	    long long counts[QV_COUNT]);
 

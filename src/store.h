@@ -11,6 +11,24 @@
  * or -1 with a message naming the file. */
 int store_open(const char *path, sqlite3 **out, char *err, size_t errlen);
 
+/* A database built in one go and swapped in when complete: path is
+ * created afresh (whatever was there goes) and migrated, with the journal
+ * in memory, no fsync and foreign keys off, so a bulk load runs several
+ * times faster and a crash leaves only a broken file nobody uses.  Close
+ * it, then store_install() it.  0, or -1 with a message naming the
+ * file. */
+int store_open_bulk(const char *path, sqlite3 **out, char *err,
+    size_t errlen);
+
+/* Syncs the closed database built at tmp to disk and renames it over
+ * path, removing path's WAL first: a stale WAL would be replayed into the
+ * new file.  Nobody may have path open.  0, or -1 with a message. */
+int store_install(const char *tmp, const char *path, char *err,
+    size_t errlen);
+
+/* Removes path and the files SQLite keeps beside it. */
+void store_remove(const char *path);
+
 /* Applies, in order, each embedded migration newer than the database's
  * PRAGMA user_version, each in its own transaction.  A database from a
  * newer mkt is refused rather than guessed at. */
@@ -49,6 +67,13 @@ int store_run(sqlite3 *db, const char *sql, const char *types, ...);
 /* The signed-in user's id, as the sync engine recorded it when it
  * logged in, or 0 when unknown (no server, or not synced yet). */
 int64_t store_user_id(sqlite3 *db);
+
+/* Column i of a row as sanitized text (text_sanitize()'s flags), which
+ * the caller frees; NULL stays NULL. */
+char	*store_column_text(sqlite3_stmt *st, int i, unsigned flags);
+/* Column i into a fixed field, sanitized to one line and cut to fit; ""
+ * for NULL. */
+void	 store_column_copy(char *dst, size_t len, sqlite3_stmt *st, int i);
 
 /* A write transaction (BEGIN IMMEDIATE) and its end.  0, or -1 with a
  * message; a failed commit is rolled back.  store_rollback does nothing

@@ -4,30 +4,10 @@
 #include <strings.h>
 
 #include "conv.h"
+#include "store.h"
 #include "text.h"
 #include "thread.h"
 #include "util.h"
-
-/* A column as sanitized text; NULL stays NULL.  Bodies keep their line
- * breaks (the view wraps them); everything else is one line. */
-static char *
-column_text(sqlite3_stmt *st, int i, unsigned flags)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-
-	if (s == NULL)
-		return NULL;
-	return text_sanitize_dup(s, (size_t)sqlite3_column_bytes(st, i),
-	    flags);
-}
-
-static void
-column_copy(char *dst, size_t len, sqlite3_stmt *st, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-
-	snprintf(dst, len, "%s", s != NULL ? s : "");
-}
 
 /* Newest first with a limit, so a thread of years costs what it shows;
  * reversed into reading order afterwards. */
@@ -74,10 +54,10 @@ thread_load(sqlite3 *db, int64_t conversation, struct thread *t, char *err,
 		m->id = sqlite3_column_int64(st, 0);
 		m->inbound = strcmp((const char *)sqlite3_column_text(st, 1),
 		    "in") == 0;
-		column_copy(m->kind, sizeof m->kind, st, 2);
-		column_copy(m->author_kind, sizeof m->author_kind, st, 3);
-		m->author = column_text(st, 4, TEXT_ONELINE);
-		m->body = column_text(st, 5, 0);
+		store_column_copy(m->kind, sizeof m->kind, st, 2);
+		store_column_copy(m->author_kind, sizeof m->author_kind, st, 3);
+		m->author = store_column_text(st, 4, TEXT_ONELINE);
+		m->body = store_column_text(st, 5, 0);
 		if (m->body == NULL)
 			m->body = xstrdup("");
 		/* Kept raw: it is only ever passed to an opener as an
@@ -85,9 +65,9 @@ thread_load(sqlite3 *db, int64_t conversation, struct thread *t, char *err,
 		if (sqlite3_column_text(st, 6) != NULL)
 			m->attachment_url = xstrdup(
 			    (const char *)sqlite3_column_text(st, 6));
-		m->attachment_type = column_text(st, 7, TEXT_ONELINE);
+		m->attachment_type = store_column_text(st, 7, TEXT_ONELINE);
 		m->attachment_size = sqlite3_column_int64(st, 8);
-		column_copy(m->delivery, sizeof m->delivery, st, 9);
+		store_column_copy(m->delivery, sizeof m->delivery, st, 9);
 		m->pending = sqlite3_column_int(st, 10) > 0;
 		m->created_at = sqlite3_column_int64(st, 11);
 	}
@@ -186,23 +166,23 @@ thread_info_load(sqlite3 *db, int64_t conversation, int64_t now,
 	in->id = sqlite3_column_int64(st, 0);
 	in->version = sqlite3_column_int64(st, 1);
 	for (size_t i = 0; i < nitems(strings); i++)
-		*strings[i] = column_text(st, 2 + (int)i,
+		*strings[i] = store_column_text(st, 2 + (int)i,
 		    TEXT_ONELINE);
 	in->order_id = sqlite3_column_int64(st, 13);
-	in->order_number = column_text(st, 14, TEXT_ONELINE);
-	in->order_title = column_text(st, 15, TEXT_ONELINE);
-	in->order_status = column_text(st, 16, TEXT_ONELINE);
-	in->order_currency = column_text(st, 17, TEXT_ONELINE);
+	in->order_number = store_column_text(st, 14, TEXT_ONELINE);
+	in->order_title = store_column_text(st, 15, TEXT_ONELINE);
+	in->order_status = store_column_text(st, 16, TEXT_ONELINE);
+	in->order_currency = store_column_text(st, 17, TEXT_ONELINE);
 	in->order_total_minor = sqlite3_column_int64(st, 18);
 	in->snoozed_until = sqlite3_column_int64(st, 20);
 	status = (const char *)sqlite3_column_text(st, 19);
 	in->status = xstrdup(conv_effective_status(status != NULL ? status :
 	    "open", in->snoozed_until, now));
-	in->priority = column_text(st, 21, TEXT_ONELINE);
-	in->handler = column_text(st, 22, TEXT_ONELINE);
-	in->payment_status = column_text(st, 23, TEXT_ONELINE);
-	in->labels = column_text(st, 24, TEXT_ONELINE);
-	in->assignee = column_text(st, 25, TEXT_ONELINE);
+	in->priority = store_column_text(st, 21, TEXT_ONELINE);
+	in->handler = store_column_text(st, 22, TEXT_ONELINE);
+	in->payment_status = store_column_text(st, 23, TEXT_ONELINE);
+	in->labels = store_column_text(st, 24, TEXT_ONELINE);
+	in->assignee = store_column_text(st, 25, TEXT_ONELINE);
 	in->assignee_id = sqlite3_column_int64(st, 26);
 	in->handoff_requested = sqlite3_column_int(st, 27) != 0;
 	in->payment_reminder = sqlite3_column_int(st, 28) != 0;

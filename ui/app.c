@@ -17,10 +17,12 @@
 #include "conversations.h"
 #include "draw.h"
 #include "help.h"
+#include "invoices.h"
 #include "keys.h"
 #include "outbox.h"
 #include "sync.h"
 #include "theme.h"
+#include "trace.h"
 #include "triage.h"
 #include "ui.h"
 
@@ -121,9 +123,9 @@ reload_panes(struct app *app, unsigned kinds, bool sticky_top)
 			continue;
 		vl = app->panes[i]->focus(app, (enum pane_id)i);
 		at_top = sticky_top && vl != NULL && vl->loaded &&
-		    vl->win.pos == 0;
+		    vl->win.rank_known && vl->win.pos == 0;
 		app->panes[i]->reload(app, (enum pane_id)i);
-		if (at_top && vl->win.pos != 0)
+		if (at_top && (vl->win.pos != 0 || !vl->win.rank_known))
 			listwin_top(&vl->win);
 	}
 }
@@ -144,12 +146,16 @@ app_view(const struct app *app)
 	if (app->active == PANE_CONVERSATIONS && conv_pane(
 	    (struct app *)app)->chat.open)
 		return PANE_THREAD;
+	if (app->active == PANE_INVOICES && invoices_viewing((struct app *)app))
+		return PANE_INVOICE;
 	return (int)app->active;
 }
 
 int
 app_view_parent(int view)
 {
+	if (view == PANE_INVOICE)
+		return PANE_INVOICES;
 	return view == PANE_THREAD ? PANE_CONVERSATIONS : PANE_ANY;
 }
 
@@ -171,6 +177,8 @@ app_view_title(const struct app *app, int view)
 		return "Notifications";
 	if (view == PANE_THREAD)
 		return "Conversation thread";
+	if (view == PANE_INVOICE)
+		return "Invoice";
 	if (view >= 0 && view < PANE_COUNT)
 		return app->panes[view]->title;
 	return "Everywhere";
@@ -400,7 +408,9 @@ dispatch(struct app *app, int key)
 	/* Outside the composer a line break is just Enter. */
 	if (key == KEY_NEWLINE)
 		key = '\n';
-	if ((command = keys_lookup(key, app_view(app))) != NULL)
+	command = keys_lookup(key, app_view(app));
+	trace_command(command);
+	if (command != NULL)
 		cmd_run(app, command);
 	else if (key != (KEYF_FUNCTION | KEY_RESIZE))
 		app_message(app, "%s is not bound; ? lists the keys",
@@ -445,10 +455,10 @@ watch_login(struct app *app)
 }
 
 /* Waits for a key, the sync thread's pipe, a signal, or the next second
- * of the clock, whichever comes first.  Returns false when the terminal
- * is gone. */
+ * of the clock, whichever comes first; only a moment when there is work
+ * left between keys.  Returns false when the terminal is gone. */
 static bool
-wait_events(struct app *app)
+wait_events(struct app *app, bool busy)
 {
 	struct pollfd fds[2] = {
 		{ .fd = STDIN_FILENO, .events = POLLIN },
@@ -459,9 +469,11 @@ wait_events(struct app *app)
 	int ms;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ms = 1000 - (int)(ts.tv_nsec / 1000000);
+	ms = busy ? 10 : 1000 - (int)(ts.tv_nsec / 1000000);
 	if (poll(fds, n, ms) < 0)
 		return errno == EINTR;	/* a resize or a stop signal */
+	/* A key's latency counts from here, the sync's reload included. */
+	trace_input(fds[0].revents & POLLIN);
 	if (n > 1 && (fds[1].revents & POLLIN))
 		on_wake(app);
 	else if (n > 1 && fds[1].revents != 0)
@@ -470,6 +482,20 @@ wait_events(struct app *app)
 	    !(fds[0].revents & POLLIN))
 		return false;
 	return true;
+}
+
+/* A step of what commands left to do between keys (pane_ops.work).
+ * True while some is left. */
+static bool
+panes_work(struct app *app)
+{
+	bool more = false;
+
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (app->panes[i]->work != NULL &&
+		    app->panes[i]->work(app, (enum pane_id)i) > 0)
+			more = true;
+	return more;
 }
 
 static int
@@ -531,13 +557,18 @@ ui_run(const struct ui_options *opt, char *err, size_t errlen)
 	if (app.sync != NULL)
 		sync_get_status(app.sync, &app.status);
 
-	if (keys_configure(opt->cfg, err, errlen) != 0)
+	if (trace_open(err, errlen) != 0)
 		return -1;
+	if (keys_configure(opt->cfg, err, errlen) != 0) {
+		trace_close();
+		return -1;
+	}
 	/* newterm, unlike initscr, reports a bad TERM instead of exiting. */
 	if ((scr = newterm(NULL, stdout, stdin)) == NULL) {
 		snprintf(err, errlen, "cannot use terminal type '%s'",
 		    getenv("TERM") != NULL ? getenv("TERM") : "(unset)");
 		keys_free();
+		trace_close();
 		return -1;
 	}
 	catch_stop_signals();
@@ -549,27 +580,36 @@ ui_run(const struct ui_options *opt, char *err, size_t errlen)
 	/* Never block in curses: poll(2) waits for keys, the sync thread's
 	 * pipe and the clock together. */
 	timeout(0);
-	theme_init(opt->cfg->color);
+	theme_init(opt->cfg);
 
 	prompt_load_history(&app.prompt);
 	app.ap = applier_new(app.db);
 	if (panes_init(&app, err, errlen) != 0)
 		rc = -1;
 	else {
+		bool busy = false;
+
 		app_reload(&app);
 		while (!app.quit && !stop_requested) {
-			int key;
+			int key, nkeys = 0;
 
 			watch_login(&app);
 			draw_frame(&app);
 			refresh();
-			if (!wait_events(&app))
+			trace_frame();
+			if (!wait_events(&app, busy))
 				break;
 			/* Everything typed so far, then one frame: a paste
 			 * or a held key is not redrawn per character. */
 			while (!app.quit && !stop_requested &&
-			    (key = read_key()) >= 0)
+			    (key = read_key()) >= 0) {
+				trace_key(key);
 				dispatch(&app, key);
+				nkeys++;
+			}
+			/* Work waits for the keys' frame; a key may have
+			 * left some, so look again a moment after it. */
+			busy = nkeys > 0 || panes_work(&app);
 		}
 	}
 	panes_free(&app);
@@ -577,6 +617,8 @@ ui_run(const struct ui_options *opt, char *err, size_t errlen)
 	prompt_close(&app.prompt);
 	prompt_free(&app.prompt);
 	endwin();
+	/* The batch that quit ends with the terminal given back. */
+	trace_close();
 	delscreen(scr);
 	keys_free();
 	return rc;

@@ -28,6 +28,8 @@ enum pane_id {
 	/* A conversation opened from the Conversations list: its own keys
 	 * first, then the Conversations pane's. */
 	PANE_THREAD,
+	/* An invoice opened from the Invoices list, the same way. */
+	PANE_INVOICE,
 	VIEW_COUNT,
 	PANE_ANY = -1		/* a command or key that works everywhere */
 };
@@ -55,6 +57,11 @@ struct pane_ops {
 	/* Optional: movement keys when focus() has no list (a thread). */
 	int		 (*scroll_by)(struct app *, enum pane_id self,
 			    enum chat_move how, long long delta);
+	/* Optional: a step of work left between keys (taking a search's
+	 * hits or the views' counts from their thread), a few milliseconds
+	 * at most; runs after a key's frame, never before it.  1 while
+	 * more is left. */
+	int		 (*work)(struct app *, enum pane_id self);
 };
 
 /* A pane that is one list (pane_list.c); pane_data[self] is its vlist.
@@ -160,7 +167,7 @@ void	app_reload_kinds(struct app *app, unsigned kinds);
 void	app_recount(struct app *app);
 
 /* The view keys go to: the active pane, PANE_PROBLEMS,
- * PANE_NOTIFICATIONS or PANE_THREAD. */
+ * PANE_NOTIFICATIONS, PANE_THREAD or PANE_INVOICE. */
 int	app_view(const struct app *app);
 /* The view a view sits inside, whose commands and keys work in it too
  * (a thread is inside Conversations), or PANE_ANY. */

@@ -321,10 +321,18 @@ statusbar_draw(struct app *app, int y, int w)
 	/* In a thread: where its conversation is in the queue. */
 	if (vl == NULL && app_view(app) == PANE_THREAD)
 		vl = &conv_pane(app)->list;
-	if (vl != NULL && vl->win.total > 0)
-		snprintf(right, sizeof right, " %lld/%lld │ %s ",
-		    vl->win.pos + 1, vl->win.total, clock);
-	else
+	if (vl != NULL && (vl->win.total > 0 || (vl->win.total < 0 &&
+	    vl->win.nrows > 0))) {
+		char pos[24] = "…", total[24] = "…";
+
+		/* A list counted off the UI's thread shows what is known. */
+		if (vl->win.rank_known)
+			snprintf(pos, sizeof pos, "%lld", vl->win.pos + 1);
+		if (vl->win.total >= 0)
+			snprintf(total, sizeof total, "%lld", vl->win.total);
+		snprintf(right, sizeof right, " %s/%s │ %s ", pos, total,
+		    clock);
+	} else
 		snprintf(right, sizeof right, " 0/0 │ %s ", clock);
 	rw = text_width(right);
 	if (rw > w)

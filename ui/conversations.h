@@ -17,6 +17,12 @@ struct conv_pane {
 	struct queue	 queue;
 	long long	 counts[QV_COUNT];	/* per view, for the tabs */
 	struct chat	 chat;
+	char		 counted_for[800];	/* filter and search counted */
+	bool		 count_wanted;	/* start a count between keys */
+	/* A search's results: when the list last took some, whether some
+	 * are not in it yet, and whether to say how many when done. */
+	struct timespec	 search_shown;
+	bool		 unshown, announce;
 };
 
 struct conv_pane *conv_pane(struct app *app);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "columns.h"
@@ -11,6 +12,7 @@
 #include "store.h"
 #include "text.h"
 #include "theme.h"
+#include "triage.h"
 #include "util.h"
 
 static const char *
@@ -101,12 +103,51 @@ conv_pane(struct app *app)
 	return app->pane_data[PANE_CONVERSATIONS];
 }
 
+/* The views are counted, and the list's selection ranked, on a thread
+ * (take_results shows them): each time the list recounts, and when the
+ * data changes.  A new filter or search blanks the old counts; new data
+ * leaves them until then. */
+/* What the counts depend on besides the data: the filter and search. */
 static void
-count_views(struct app *app, struct conv_pane *cp)
+narrowed_by(const struct conv_pane *cp, char *buf, size_t len)
 {
-	if (queue_counts(app->db, &cp->queue, cp->counts) != 0)
+	snprintf(buf, len, "%s\037%s", cp->queue.filter_text,
+	    cp->queue.search);
+}
+
+static void
+count_views(struct app *app, struct conv_pane *cp, bool data_changed)
+{
+	char narrowed[sizeof cp->counted_for];
+
+	narrowed_by(cp, narrowed, sizeof narrowed);
+	if (strcmp(narrowed, cp->counted_for) != 0) {
 		for (int i = 0; i < QV_COUNT; i++)
 			cp->counts[i] = -1;
+		memcpy(cp->counted_for, narrowed, sizeof narrowed);
+		data_changed = true;
+	}
+	(void)app;
+	if (data_changed && !queue_busy(&cp->queue))
+		cp->count_wanted = true;
+}
+
+/* The list's counts went out of date: its n/N at once when that costs
+ * nothing (the whole table) or the tab line knows it, and a count on
+ * the thread for the rest. */
+static void
+list_recounted(void *arg, struct listwin *lw)
+{
+	struct conv_pane *cp = arg;
+	long long total = queue_total_now(lw->db, &cp->queue);
+	char narrowed[sizeof cp->counted_for];
+
+	narrowed_by(cp, narrowed, sizeof narrowed);
+	if (total < 0 && strcmp(narrowed, cp->counted_for) == 0)
+		total = cp->counts[cp->queue.view];
+	if (total >= 0)
+		listwin_counted(lw, total, 0, -1);
+	cp->count_wanted = true;
 }
 
 static int
@@ -125,6 +166,7 @@ init(struct app *app, enum pane_id self, char *err, size_t errlen)
 	    nitems(columns), err, errlen) != 0)
 		return -1;
 	listwin_set_binder(&cp->list.win, queue_bind, &cp->queue);
+	listwin_defer_counts(&cp->list.win, list_recounted, cp);
 	cp->list.empty = "No conversations in this view.";
 	cp->list.pending_cell = C_PENDING;
 	cp->list.row_attr = unread_bold;
@@ -155,14 +197,12 @@ conv_requery(struct app *app)
 	cp->queue.me = store_user_id(app->db);
 	cp->queue.now = app->now;
 	queue_build(&cp->queue);
-	if (listwin_set_source(&cp->list.win, &cp->queue.src, err,
+	if (listwin_set_source_at(&cp->list.win, &cp->queue.src, keep, err,
 	    sizeof err) != 0) {
 		app_error(app, "%s", err);
 		return -1;
 	}
-	if (keep != 0)
-		listwin_select_id(&cp->list.win, keep);
-	count_views(app, cp);
+	count_views(app, cp, false);
 	return 0;
 }
 
@@ -176,28 +216,27 @@ reload(struct app *app, enum pane_id self)
 	cp->queue.now = app->now;
 	/* A search reads a table filled when it ran: new messages must be
 	 * searched again to show up in it. */
-	if (cp->queue.search[0] != '\0' && (cp->queue.found = queue_search(
-	    app->db, cp->queue.search, err, sizeof err)) < 0)
+	if (cp->queue.search[0] != '\0' && queue_search(app->db, &cp->queue,
+	    cp->queue.search, err, sizeof err) != 0)
 		app_error(app, "%s", err);
 	/* The thread first: it may mark new messages read, which the list
 	 * should then show. */
 	if (cp->chat.open)
 		chat_reload(app, &cp->chat);
 	if (cp->list.loaded) {
-		bool at_top = cp->list.win.pos == 0;
+		struct listwin *lw = &cp->list.win;
+		const struct list_row *r = listwin_selected(lw);
+		bool at_top = lw->rank_known && lw->pos == 0;
+		int64_t id = r != NULL ? r->id : 0;
 
-		listwin_reload(&cp->list.win);
 		/* A queue grows at the top: what arrives above the row being
 		 * read must come into view, not hide above the window. */
-		if (at_top && cp->list.win.pos > 0 &&
-		    cp->list.win.pos < cp->list.win.height) {
-			long long pos = cp->list.win.pos;
-
-			listwin_top(&cp->list.win);
-			listwin_move(&cp->list.win, pos, false);
-		}
+		if (!at_top)
+			listwin_reload(lw);
+		else if (!listwin_start_at(lw, id) && id != 0)
+			listwin_select_id(lw, id);
 	}
-	count_views(app, cp);
+	count_views(app, cp, true);
 }
 
 /* The tab line: each view with its count, then what narrows the list. */
@@ -229,8 +268,9 @@ draw_views(struct app *app, struct conv_pane *cp, int y, int x, int w)
 	snprintf(info, sizeof info, " sort %s%s%s%s%s%s", queue_sort_name(
 	    cp->queue.sort), cp->queue.filter_text[0] != '\0' ? " · filter " :
 	    "", cp->queue.filter_text, cp->queue.search[0] != '\0' ?
-	    " · search " : "", cp->queue.search, cp->list.ntags > 0 ?
-	    " · tagged" : "");
+	    " · search " : "", cp->queue.search, cp->queue.search[0] != '\0' &&
+	    queue_busy(&cp->queue) ?
+	    " (searching…)" : cp->list.ntags > 0 ? " · tagged" : "");
 	if (cp->list.ntags > 0) {
 		size_t n = strlen(info);
 
@@ -286,8 +326,11 @@ back(struct app *app, enum pane_id self)
 		return 0;
 	}
 	if (cp->queue.search[0] != '\0') {
-		cp->queue.search[0] = '\0';
-		cp->queue.found = -1;
+		char err[256];
+
+		cp->announce = false;
+		if (queue_search(app->db, &cp->queue, "", err, sizeof err) != 0)
+			app_error(app, "%s", err);
 		app_message(app, "search cleared");
 		return conv_requery(app);
 	}
@@ -349,6 +392,79 @@ conv_untag_all(struct app *app)
 		vlist_tags_clear(&cp->list);
 }
 
+static long long
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000LL +
+	    (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* A search's hits and the views' counts come from a thread while keys
+ * are served; the list takes new hits in a few times a second, not on
+ * every poll. */
+static int
+take_results(struct app *app, enum pane_id self)
+{
+	struct conv_pane *cp = app->pane_data[self];
+	struct queue_counted counted;
+	char err[256];
+	bool at_top;
+	int rc;
+
+	/* Started only now, after the frame of the key that wanted it:
+	 * the thread would take the core that frame is drawn on. */
+	if (cp->count_wanted) {
+		cp->count_wanted = false;
+		if (queue_count(app->db, &cp->queue, &cp->list.win, err,
+		    sizeof err) != 0)
+			app_error(app, "%s", err);
+	}
+	if (!queue_busy(&cp->queue))
+		return 0;
+	if ((rc = queue_poll(app->db, &cp->queue, &counted, err,
+	    sizeof err)) < 0) {
+		app_error(app, "%s", err);
+		return 0;
+	}
+	if (rc & QUEUE_COUNTED) {
+		struct listwin *lw = &cp->list.win;
+
+		memcpy(cp->counts, counted.views, sizeof cp->counts);
+		listwin_counted(lw, counted.views[cp->queue.view],
+		    counted.rank_id, counted.rank);
+		/* The selection moved to another row while it was ranked. */
+		if (!(rc & QUEUE_MORE) && !lw->rank_known &&
+		    listwin_selected(lw) != NULL) {
+			if (queue_count(app->db, &cp->queue, lw, err,
+			    sizeof err) != 0)
+				app_error(app, "%s", err);
+			else
+				rc |= QUEUE_MORE;
+		}
+	}
+	cp->unshown |= (rc & QUEUE_FOUND) != 0;
+	if (cp->unshown && (!(rc & QUEUE_MORE) ||
+	    ms_since(&cp->search_shown) >= 250)) {
+		clock_gettime(CLOCK_MONOTONIC, &cp->search_shown);
+		cp->unshown = false;
+		at_top = cp->list.win.pos == 0;
+		if (conv_requery(app) != 0)
+			return 0;
+		/* Results sort in above the first: someone who has not
+		 * moved yet is still reading from the top. */
+		if (at_top)
+			listwin_top(&cp->list.win);
+	}
+	if (!(rc & QUEUE_MORE) && cp->announce) {
+		cp->announce = false;
+		triage_search_done(app);
+	}
+	return (rc & QUEUE_MORE) != 0;
+}
+
 const struct pane_ops pane_conversations = {
 	.name = "conversations",
 	.title = "Conversations",
@@ -360,4 +476,5 @@ const struct pane_ops pane_conversations = {
 	.open = open,
 	.back = back,
 	.scroll_by = thread_scroll,
+	.work = take_results,
 };

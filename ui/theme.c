@@ -26,12 +26,15 @@ static const struct {
 	[ROLE_GOOD]          = { COLOR_GREEN, -1, 114, -1, 0, A_NORMAL },
 };
 
+static bool arrow_cursor = true;
+
 enum color_mode
-theme_init(enum color_mode wanted)
+theme_init(const struct mkt_config *cfg)
 {
 	const char *no_color = getenv("NO_COLOR");
-	enum color_mode mode = wanted;
+	enum color_mode mode = cfg->color;
 
+	arrow_cursor = cfg->arrow_cursor;
 	/* https://no-color.org: any non-empty value disables colour. */
 	if (no_color != NULL && no_color[0] != '\0')
 		mode = COLOR_MONO;
@@ -65,4 +68,10 @@ attr_t
 theme_attr(enum role role)
 {
 	return attrs[role];
+}
+
+bool
+theme_arrow_cursor(void)
+{
+	return arrow_cursor;
 }

@@ -25,8 +25,12 @@ enum role {
 	ROLE_COUNT
 };
 
-/* Call after initscr().  Returns the mode actually used. */
-enum color_mode	theme_init(enum color_mode wanted);
+/* Call after initscr(), with [ui] color and arrow_cursor.  Returns the
+ * colour mode actually used. */
+enum color_mode	theme_init(const struct mkt_config *cfg);
 attr_t		theme_attr(enum role role);
+/* Whether a list's cursor is its row's marks (the default), or the
+ * whole row. */
+bool		theme_arrow_cursor(void);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -567,17 +568,29 @@ cmd_search(struct app *app, int argc, char **argv)
 	}
 	if (cp->chat.open)
 		chat_close(app, &cp->chat);
-	if ((cp->queue.found = queue_search(app->db, argv[1], err,
-	    sizeof err)) < 0) {
+	if (queue_search(app->db, &cp->queue, argv[1], err, sizeof err) != 0) {
 		app_error(app, "%s", err);
 		return -1;
 	}
-	snprintf(cp->queue.search, sizeof cp->queue.search, "%s", argv[1]);
+	clock_gettime(CLOCK_MONOTONIC, &cp->search_shown);
 	if (conv_requery(app) != 0)
 		return -1;
-	app_message(app, "%lld conversation%s match \"%s\" (Esc clears)",
-	    cp->queue.found, cp->queue.found == 1 ? "" : "s", argv[1]);
+	/* The results come between keys; the pane says how many. */
+	if ((cp->announce = cp->queue.search[0] != '\0'))
+		app_message(app, "searching \"%s\"… (Esc clears)", argv[1]);
+	else
+		app_message(app, "search cleared");
 	return listwin_top(&cp->list.win);
+}
+
+void
+triage_search_done(struct app *app)
+{
+	struct conv_pane *cp = conv_pane(app);
+
+	app_message(app, "%lld conversation%s match \"%s\" (Esc clears)",
+	    cp->queue.found, cp->queue.found == 1 ? "" : "s",
+	    cp->queue.search);
 }
 
 int

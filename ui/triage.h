@@ -12,6 +12,8 @@ int	cmd_view(struct app *, int, char **);
 int	cmd_sort(struct app *, int, char **);
 int	cmd_filter(struct app *, int, char **);
 int	cmd_search(struct app *, int, char **);
+/* Says how many conversations the search found, once it is complete. */
+void	triage_search_done(struct app *);
 int	cmd_tag(struct app *, int, char **);
 int	cmd_untag(struct app *, int, char **);
 /* The thread. */

@@ -202,30 +202,38 @@ draw_mark(struct vlist *vl, const struct list_row *row, int y, int x,
 		    theme_attr(ROLE_PENDING) | (base & A_BOLD));
 }
 
+/* The cursor is the row's marks drawn as a block (and the grid's cell),
+ * unless [ui] arrow_cursor is off and it is the whole row: that repaints
+ * every cell of two rows on each move, ten times the bytes of the block
+ * on a wide terminal, which people on slow links feel. */
 static void
 draw_row(struct vlist *vl, const struct list_row *row, int y, int x, int w,
     int mw, int n, const int *shown, const int *width, attr_t base,
-    bool selected, time_t now)
+    attr_t cursor, bool current, time_t now)
 {
+	bool bar = current && !theme_arrow_cursor();
+	attr_t row_attr = bar ? cursor : base;
 	char buf[512];
 	int cx = x + mw;
 
-	draw_fill(y, x, w, base);
-	draw_mark(vl, row, y, x, mw, base, selected);
+	draw_fill(y, x, w, row_attr);
+	if (current)
+		draw_fill(y, x, mw, cursor);
+	draw_mark(vl, row, y, x, mw, current ? cursor : base, current);
 	for (int i = 0; i < n; i++) {
 		const struct vcolumn *c = &vl->cols[shown[i]];
 		const char *s;
 		int role = -1;
-		attr_t a = base;
+		attr_t a = row_attr;
 
 		if (c->format != NULL)
 			s = c->format(row, c, buf, sizeof buf, now, &role);
 		else
 			s = c->cell < row->ncells ? row->cells[c->cell] : "";
-		if (role >= 0 && !selected)
+		if (role >= 0 && !bar)
 			a = theme_attr((enum role)role) |
 			    (base & (A_BOLD | A_UNDERLINE));
-		if (selected && shown[i] == vl->cur_col)
+		if (current && shown[i] == vl->cur_col)
 			a = theme_attr(ROLE_TAB_ACTIVE);
 		draw_cell(y, cx, s, width[i], c->right, a);
 		cx += width[i] + GAP;
@@ -239,8 +247,9 @@ vlist_draw(struct vlist *vl, int y, int x, int h, int w, bool focused,
 	struct listwin *lw = &vl->win;
 	int shown[64], width[64], n, cx = x;
 	/* The mark's column is kept even when no row is pending, so the
-	 * columns do not jump when one becomes so. */
-	int mw = vl->pending_cell >= 0 && w > 20 ? MARK_W : 0;
+	 * columns do not jump when one becomes so; it is also the cursor. */
+	int mw = (vl->pending_cell >= 0 || theme_arrow_cursor()) && w > 20 ?
+	    MARK_W : 0;
 
 	if (vl->taggable && w > 20)
 		mw += TAG_W;
@@ -270,12 +279,10 @@ vlist_draw(struct vlist *vl, int y, int x, int h, int w, bool focused,
 			draw_fill(y + 1 + r, x, w, theme_attr(ROLE_NORMAL));
 			continue;
 		}
-		a = sel ? theme_attr(focused ? ROLE_SELECTED :
-		    ROLE_SELECTED_IDLE) : theme_attr(ROLE_NORMAL);
-		if (vl->row_attr != NULL)
-			a |= (attr_t)vl->row_attr(row);
-		draw_row(vl, row, y + 1 + r, x, w, mw, n, shown, width, a,
-		    sel, now);
+		a = vl->row_attr != NULL ? (attr_t)vl->row_attr(row) : 0;
+		draw_row(vl, row, y + 1 + r, x, w, mw, n, shown, width,
+		    theme_attr(ROLE_NORMAL) | a, theme_attr(focused ?
+		    ROLE_SELECTED : ROLE_SELECTED_IDLE) | a, sel, now);
 	}
 	if (lw->nrows == 0)
 		draw_cell(y + 1, x + 1, lw->err[0] != '\0' ? lw->err :

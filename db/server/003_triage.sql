@@ -9,4 +9,5 @@
 CREATE INDEX conversations_snoozed ON conversations(snoozed_until)
 	WHERE status = 'snoozed';
 CREATE INDEX contacts_handle ON contacts(company_id, handle);
-CREATE INDEX conversations_contact ON conversations(contact_id, channel_id);
+CREATE INDEX IF NOT EXISTS conversations_contact
+    ON conversations(contact_id, channel_id);

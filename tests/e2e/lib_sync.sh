@@ -109,6 +109,19 @@ api_login() {
 
 # The bottom line: the status bar, or the command line.
 status_line() { screen | tail -1; }
+# line N: the screen's Nth line.
+line() { screen | sed -n "${1}p"; }
+# view_count VIEW: the count the tab line gives a view, once it has
+# counted (a thread counts the views; a few seconds at most).
+view_count() {
+	local i=0 n
+	while [ $i -lt 50 ]; do
+		n=$(line 2 | sed -n "s/.* $1 \([0-9]*\) .*/\1/p")
+		[ -n "$n" ] && { echo "$n"; return 0; }
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
 cursor_x() { tm display-message -p -t e2e '#{cursor_x}'; }
 
 # wait_gone REGEX [SECONDS]: polls until the screen no longer shows it.
@@ -284,4 +297,25 @@ wait_until() {
 		sleep 0.2; i=$((i + 1))
 	done
 	return 1
+}
+
+# No line is wider than the pane, as wcwidth(3) counts (wc -L) the cells
+# tmux holds (capture-pane -N keeps the blanks written at the end): a line
+# the terminal draws narrower than mkt measured comes out too long.
+lines_fit() {
+	local l n=0 w=${1:-$COLS}
+	while IFS= read -r l; do
+		n=$((n + 1))
+		[ "$(printf '%s\n' "$l" | wc -L)" -le "$w" ] && continue
+		echo "# line $n is $(printf '%s\n' "$l" | wc -L) columns wide:"
+		printf '#   %s\n' "$l"
+		return 1
+	done <<< "$(tm capture-pane -p -N -t e2e)"
+	[ $n -eq "${2:-$ROWS}" ]
+}
+# Only colours and attributes (SGR) reach the terminal: capture-pane -e
+# shows every other sequence that got through.
+only_sgr() {
+	! tm capture-pane -p -e -t e2e | sed 's/\x1b\[[0-9;:]*m//g' |
+	    grep -q $'\x1b'
 }

@@ -52,7 +52,7 @@ else
 	not_ok "SIGTERM leaves the terminal in canonical mode"
 fi
 
-printf '[sync]\npoll_wait = 99\n' > "$E2E_TMP/bad.conf"
+printf '[sync]\npoll_wait = 99999\n' > "$E2E_TMP/bad.conf"
 out=$("$MKT_BIN" --config "$E2E_TMP/bad.conf" --demo 2>&1 </dev/null); rc=$?
 if [ $rc -eq 2 ] && printf '%s' "$out" | grep -q "bad.conf:2: "; then
 	ok "a config error prints FILE:LINE and exits 2"

@@ -14,32 +14,10 @@ cd "$(dirname "$0")/../.."
 . tests/e2e/lib_sync.sh
 
 COLS=120 ROWS=30
-line() { screen | sed -n "${1}p"; }
-view_count() { line 2 | sed -n "s/.* $1 \([0-9]*\) .*/\1/p"; }
 unread() { status_line | sed -n 's/.*✉ \([0-9]*\) new.*/\1/p'; }
 # The text a leaked sequence would leave, or its effect on the title.
 STRAY='pwned|\[2J|\[31m|\[0m|\]0;|\[\?1049|P\+q|10;10H|\^\['
 
-# No line is wider than the pane, as wcwidth(3) counts (wc -L) the cells
-# tmux holds (capture-pane -N keeps the blanks written at the end): a line
-# the terminal draws narrower than mkt measured comes out too long.
-lines_fit() {
-	local l n=0 w=${1:-$COLS}
-	while IFS= read -r l; do
-		n=$((n + 1))
-		[ "$(printf '%s\n' "$l" | wc -L)" -le "$w" ] && continue
-		echo "# line $n is $(printf '%s\n' "$l" | wc -L) columns wide:"
-		printf '#   %s\n' "$l"
-		return 1
-	done <<< "$(tm capture-pane -p -N -t e2e)"
-	[ $n -eq "${2:-$ROWS}" ]
-}
-# Only colours and attributes (SGR) reach the terminal: capture-pane -e
-# shows every other sequence that got through.
-only_sgr() {
-	! tm capture-pane -p -e -t e2e | sed 's/\x1b\[[0-9;:]*m//g' |
-	    grep -q $'\x1b'
-}
 no_stray() { ! screen | grep -Eq -- "$STRAY"; }
 title_kept() { ! tm display-message -p -t e2e '#{pane_title}' | grep -q pwned; }
 # The frame: tab bar on top, status bar at the bottom (narrow, it drops

@@ -14,9 +14,7 @@ cd "$(dirname "$0")/../.."
 . tests/e2e/lib_sync.sh
 
 # line N: the screen's Nth line.
-line() { screen | sed -n "${1}p"; }
 # view_count NAME: the count of a view in the tab line.
-view_count() { line 2 | sed -n "s/.* $1 \([0-9]*\) .*/\1/p"; }
 
 mktd_start || exit 1
 write_conf manager@demo.mkt demo

@@ -93,11 +93,12 @@ assert_defaults(const struct mkt_config *cfg)
 	assert_null(cfg->ca_file);
 	assert_false(cfg->insecure);
 	assert_int_equal(cfg->history_days, 90);
-	assert_int_equal(cfg->poll_wait, 25);
+	assert_int_equal(cfg->poll_wait, 3600);
 	assert_int_equal(cfg->page_size, 500);
 	assert_false(cfg->low_bandwidth);
 	assert_int_equal(cfg->color, COLOR_AUTO);
 	assert_true(cfg->bell);
+	assert_true(cfg->arrow_cursor);
 	assert_string_equal(cfg->clock_format, "%H:%M");
 	assert_int_equal(cfg->nkeys, 0);
 }
@@ -138,6 +139,7 @@ test_complete_file_sets_every_key(void **state)
 	    "[ui]\n"
 	    "color = 256\n"
 	    "bell = off\n"
+	    "arrow_cursor = no\n"
 	    "clock_format = %a %H:%M:%S\n"
 	    "[keys]\n"
 	    "C-n = down\n");
@@ -152,6 +154,7 @@ test_complete_file_sets_every_key(void **state)
 	assert_true(cfg.low_bandwidth);
 	assert_int_equal(cfg.color, COLOR_256);
 	assert_false(cfg.bell);
+	assert_false(cfg.arrow_cursor);
 	assert_string_equal(cfg.clock_format, "%a %H:%M:%S");
 	assert_int_equal(cfg.nkeys, 1);
 	assert_string_equal(cfg.keys[0].key, "C-n");
@@ -231,7 +234,7 @@ test_booleans_accept_every_spelling(void **state)
 }
 
 static void
-test_poll_wait_accepts_1_and_60(void **state)
+test_poll_wait_accepts_1_and_3600(void **state)
 {
 	struct mkt_config cfg;
 
@@ -239,23 +242,23 @@ test_poll_wait_accepts_1_and_60(void **state)
 	load_ok(&cfg, "[sync]\npoll_wait = 1\n");
 	assert_int_equal(cfg.poll_wait, 1);
 	config_free(&cfg);
-	load_ok(&cfg, "[sync]\npoll_wait = 60\n");
-	assert_int_equal(cfg.poll_wait, 60);
+	load_ok(&cfg, "[sync]\npoll_wait = 3600\n");
+	assert_int_equal(cfg.poll_wait, 3600);
 	config_free(&cfg);
 }
 
 static void
-test_poll_wait_rejects_0_and_61(void **state)
+test_poll_wait_rejects_0_and_3601(void **state)
 {
 	(void)state;
 	expect_error("[sync]\npoll_wait = 0\n", 2,
-	    "poll_wait must be between 1 and 60");
-	expect_error("[sync]\n\npoll_wait = 61\n", 3,
-	    "poll_wait must be between 1 and 60");
+	    "poll_wait must be between 1 and 3600");
+	expect_error("[sync]\n\npoll_wait = 3601\n", 3,
+	    "poll_wait must be between 1 and 3600");
 	expect_error("[sync]\npoll_wait = -5\n", 2,
-	    "poll_wait must be between 1 and 60");
+	    "poll_wait must be between 1 and 3600");
 	expect_error("[sync]\npoll_wait = 99999999999999999999999\n", 2,
-	    "poll_wait must be between 1 and 60");
+	    "poll_wait must be between 1 and 3600");
 }
 
 static void
@@ -419,8 +422,8 @@ test_last_line_without_newline(void **state)
 	load_ok(&cfg, "[sync]\npoll_wait = 9");
 	assert_int_equal(cfg.poll_wait, 9);
 	config_free(&cfg);
-	expect_error("[sync]\npoll_wait = 90", 2,
-	    "poll_wait must be between 1 and 60");
+	expect_error("[sync]\npoll_wait = 9000", 2,
+	    "poll_wait must be between 1 and 3600");
 }
 
 /* ---- errors ------------------------------------------------------------- */
@@ -566,7 +569,7 @@ test_error_keeps_earlier_lines_and_frees_cleanly(void **state)
 	assert_int_equal(config_load(&cfg, path, err, sizeof err), -1);
 	assert_string_equal(cfg.url, "https://a.example");
 	assert_int_equal(cfg.nkeys, 1);
-	assert_int_equal(cfg.poll_wait, 25);
+	assert_int_equal(cfg.poll_wait, 3600);
 	assert_int_equal(cfg.history_days, 90);
 	config_free(&cfg);	/* ASan checks nothing leaks */
 	remove_file(path);
@@ -979,8 +982,8 @@ main(void)
 		cmocka_unit_test(test_absent_keys_keep_defaults),
 		cmocka_unit_test(test_color_values),
 		cmocka_unit_test(test_booleans_accept_every_spelling),
-		cmocka_unit_test(test_poll_wait_accepts_1_and_60),
-		cmocka_unit_test(test_poll_wait_rejects_0_and_61),
+		cmocka_unit_test(test_poll_wait_accepts_1_and_3600),
+		cmocka_unit_test(test_poll_wait_rejects_0_and_3601),
 		cmocka_unit_test(test_history_days_and_page_size_limits),
 		cmocka_unit_test(test_integers_must_be_plain_decimal),
 		cmocka_unit_test(test_empty_server_values_mean_unset),

@@ -539,6 +539,23 @@ test_set_source_keeps_scope_and_binder(void **state)
 	n = model(f->db, &items_asc, 0, ids, 700);
 	check_window(&f->lw, ids, n);
 	assert_int_equal(n, 500);
+
+	/* Another order, on the row being read: where it sorts now, at
+	 * its rank; a row the new list lacks gives its start. */
+	listwin_move(&f->lw, 2, false);
+	assert_int_equal(listwin_set_source_at(&f->lw, &items_desc, 311, err,
+	    sizeof err), 0);
+	assert_int_equal(listwin_selected(&f->lw)->id, 311);
+	n = model(f->db, &items_desc, 0, ids, 700);
+	for (int i = 0; i < n; i++)
+		if (ids[i] == 311)
+			assert_int_equal(f->lw.pos, i);
+	assert_int_equal(f->lw.sel, 2);
+	check_window(&f->lw, ids, n);
+	assert_int_equal(listwin_set_source_at(&f->lw, &items_asc, 9999, err,
+	    sizeof err), 0);
+	assert_int_equal(f->lw.pos, 0);
+	assert_int_equal(f->lw.sel, 0);
 }
 
 int

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <time.h>
 
@@ -668,15 +669,34 @@ test_filters_match_the_model(void **state)
 
 /* ---- search ------------------------------------------------------------- */
 
+/* Polls a search until it is complete, as mkt does between keys; the
+ * counts come last.  Returns what it found. */
+static long long
+finish_search(sqlite3 *d, struct queue *q)
+{
+	struct queue_counted counted;
+	char err[256];
+	int rc;
+
+	/* Bounded: the thread reads a finite index. */
+	for (int tries = 0; (rc = queue_poll(d, q, &counted, err,
+	    sizeof err)) & QUEUE_MORE && tries < 60000; tries++)
+		usleep(1000);
+	if (rc < 0)
+		fail_msg("search: %s", err);
+	assert_false(queue_busy(q));
+	return q->found;
+}
+
 static long long
 search(struct queue *q, const char *text)
 {
 	char err[256];
 	long long n;
 
-	snprintf(q->search, sizeof q->search, "%s", text);
-	if ((n = queue_search(db, text, err, sizeof err)) < 0)
+	if (queue_search(db, q, text, err, sizeof err) != 0)
 		fail_msg("search \"%s\": %s", text, err);
+	n = finish_search(db, q);
 	if (n == 0)
 		q->search[0] = '\0';
 	queue_build(q);
@@ -734,6 +754,11 @@ test_search_words_and_names(void **state)
 	/* A word of some message, and a prefix of it. */
 	exec(db, "CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, "
 	    "messages_fts, row)");
+	/* The model: an index of messages that keeps its own copy. */
+	exec(db, "CREATE VIRTUAL TABLE temp.model_fts USING fts5(body, conv "
+	    "UNINDEXED, tokenize='unicode61 remove_diacritics 2')");
+	exec(db, "INSERT INTO temp.model_fts(body, conv) SELECT body, "
+	    "conversation_id FROM main.messages");
 	{
 		sqlite3_stmt *st;
 
@@ -750,11 +775,11 @@ test_search_words_and_names(void **state)
 	queue_at(&q, QV_ALL, QS_ACTIVITY);
 	n = search(&q, word);
 	{
-		char *sql = sqlite3_mprintf("SELECT DISTINCT conversation_id "
-		    "FROM messages WHERE id IN (SELECT rowid FROM messages_fts "
-		    "WHERE messages_fts MATCH '\"%q\"') UNION SELECT c.id FROM "
-		    "conversations c JOIN contacts k ON k.id = c.contact_id "
-		    "WHERE k.name LIKE '%%%q%%'", word, word);
+		char *sql = sqlite3_mprintf("SELECT conv FROM temp.model_fts "
+		    "WHERE model_fts MATCH '\"%q\"' UNION "
+		    "SELECT c.id FROM conversations c JOIN contacts k ON k.id = "
+		    "c.contact_id WHERE ' ' || k.name LIKE '%% %q%%'", word,
+		    word);
 		expect_ids(sql);
 		sqlite3_free(sql);
 	}
@@ -765,11 +790,11 @@ test_search_words_and_names(void **state)
 	/* The last word is a prefix. */
 	n = search(&q, prefix);
 	{
-		char *sql = sqlite3_mprintf("SELECT DISTINCT conversation_id "
-		    "FROM messages WHERE id IN (SELECT rowid FROM messages_fts "
-		    "WHERE messages_fts MATCH '\"%q\"*') UNION SELECT c.id FROM "
-		    "conversations c JOIN contacts k ON k.id = c.contact_id "
-		    "WHERE k.name LIKE '%%%q%%'", prefix, prefix);
+		char *sql = sqlite3_mprintf("SELECT conv FROM temp.model_fts "
+		    "WHERE model_fts MATCH '\"%q\"*' UNION "
+		    "SELECT c.id FROM conversations c JOIN contacts k ON k.id = "
+		    "c.contact_id WHERE ' ' || k.name LIKE '%% %q%%'", prefix,
+		    prefix);
 		expect_ids(sql);
 		sqlite3_free(sql);
 	}
@@ -842,6 +867,7 @@ test_search_words_and_names(void **state)
 	    "temp.queue_hits"), 0);
 	walk(db, &demo, &q, NULL, 11);
 	exec(db, "DROP TABLE temp.v");
+	exec(db, "DROP TABLE temp.model_fts");
 	queue_free(&q);
 }
 
@@ -1003,6 +1029,36 @@ time_view(sqlite3 *d, struct queue *q)
 }
 
 static void
+remove_db(const char *path)
+{
+	char side[600];
+
+	unlink(path);
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+}
+
+/* A search left half read holds no snapshot on the cache's connection:
+ * the sync thread's write and then mkt's own both go through. */
+static void
+write_while_searching(sqlite3 *d, const char *path)
+{
+	sqlite3 *other;
+	char err[256];
+
+	assert_int_equal(store_open(path, &other, err, sizeof err), 0);
+	assert_int_equal(sqlite3_exec(other, "UPDATE conversations SET "
+	    "unread_count = unread_count + 1 WHERE id = 1", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(other);
+	assert_int_equal(sqlite3_exec(d, "UPDATE conversations SET "
+	    "unread_count = unread_count - 1 WHERE id = 1", NULL, NULL, NULL),
+	    SQLITE_OK);
+}
+
+static void
 test_large_cache(void **state)
 {
 	struct model big;
@@ -1010,10 +1066,16 @@ test_large_cache(void **state)
 	sqlite3 *d;
 	char err[256];
 	long long counts[QV_COUNT], n;
+	char path[512];
 	double t0;
 
 	(void)state;
-	assert_int_equal(store_open(":memory:", &d, err, sizeof err), 0);
+	/* A file, so a search reads its hits on a connection of its own as
+	 * it does in mkt. */
+	snprintf(path, sizeof path, "%s/mkt-test-queue-%d.db",
+	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp", (int)getpid());
+	remove_db(path);
+	assert_int_equal(store_open(path, &d, err, sizeof err), 0);
 	t0 = now_ms();
 	build_big(d);
 	printf("    built %d conversations, %d messages in %.0f ms\n",
@@ -1062,12 +1124,28 @@ test_large_cache(void **state)
 		    "иван 1234", "hola cita" };
 
 		for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
-			snprintf(q.search, sizeof q.search, "%s", words[i]);
+			double first, all;
+
 			t0 = now_ms();
-			n = queue_search(d, words[i], err, sizeof err);
-			printf("    search \"%s\": %lld conversations, %.1f ms\n",
-			    words[i], n, now_ms() - t0);
+			assert_int_equal(queue_search(d, &q, words[i], err,
+			    sizeof err), 0);
+			first = now_ms() - t0;
+			if (queue_busy(&q))
+				write_while_searching(d, path);
+			n = finish_search(d, &q);
+			all = now_ms() - t0;
+			printf("    search \"%s\": %lld conversations, %.1f ms "
+			    "before the first key, all in %.1f ms\n", words[i],
+			    n, first, all);
 			assert_true(n > 0);
+			assert_int_equal(n, store_scalar(d, "SELECT count(*) "
+			    "FROM temp.queue_hits"));
+			/* Only messages hold it: every one of them, however
+			 * many steps it took. */
+			if (strcmp(words[i], "tracking") == 0)
+				assert_int_equal(n, store_scalar(d, "SELECT "
+				    "count(DISTINCT conversation_id) FROM "
+				    "messages WHERE instr(body, 'tracking')"));
 			/* Both plans, the same list. */
 			q.found = 0;
 			time_view(d, &q);
@@ -1081,10 +1159,78 @@ test_large_cache(void **state)
 		assert_int_equal(queue_counts(d, &q, counts), 0);
 		printf("    counts with a search: %.2f ms\n", now_ms() - t0);
 		assert_int_equal(counts[QV_ALL], n);
+		/* The thread counts the same, off the UI's connection. */
+		{
+			struct queue_counted bg;
+			int rc, got = 0;
+
+			memset(&bg, 0xff, sizeof bg);
+			assert_int_equal(queue_count(d, &q, NULL, err,
+			    sizeof err), 0);
+			assert_true(queue_busy(&q));
+			for (int tries = 0; tries < 60000; tries++) {
+				rc = queue_poll(d, &q, &bg, err, sizeof err);
+				assert_true(rc >= 0);
+				got |= rc & QUEUE_COUNTED;
+				if (!(rc & QUEUE_MORE))
+					break;
+				usleep(1000);
+			}
+			assert_true(got);
+			assert_memory_equal(bg.views, counts, sizeof counts);
+			assert_int_equal(bg.rank_id, 0);
+		}
+		/* A list the thread counts ends where one counting itself
+		 * does: the same total, the same rank for the same row. */
+		{
+			struct listwin sync, deferred;
+			struct queue_counted c;
+			int64_t id;
+			int rc = 0;
+
+			assert_int_equal(listwin_init(&sync, d, &q.src, err,
+			    sizeof err), 0);
+			assert_int_equal(listwin_init(&deferred, d, &q.src,
+			    err, sizeof err), 0);
+			listwin_set_binder(&sync, queue_bind, &q);
+			listwin_set_binder(&deferred, queue_bind, &q);
+			listwin_defer_counts(&deferred, NULL, NULL);
+			assert_int_equal(listwin_resize(&sync, 40), 0);
+			assert_int_equal(listwin_resize(&deferred, 40), 0);
+			listwin_move(&sync, 40, true);
+			listwin_move(&sync, 40, true);
+			listwin_move(&sync, 17, false);
+			id = listwin_selected(&sync)->id;
+			assert_int_equal(listwin_select_id(&deferred, id), 0);
+			assert_int_equal(deferred.total, -1);
+			assert_false(deferred.rank_known);
+			/* Moves made while it counts are kept. */
+			listwin_move(&deferred, 3, false);
+			listwin_move(&deferred, -3, false);
+			assert_int_equal(queue_count(d, &q, &deferred, err,
+			    sizeof err), 0);
+			for (int tries = 0; tries < 60000; tries++) {
+				rc = queue_poll(d, &q, &c, err, sizeof err);
+				assert_true(rc >= 0);
+				if (rc & QUEUE_COUNTED)
+					listwin_counted(&deferred,
+					    c.views[q.view], c.rank_id, c.rank);
+				if (!(rc & QUEUE_MORE))
+					break;
+				usleep(1000);
+			}
+			assert_true(deferred.rank_known);
+			assert_int_equal(deferred.total, sync.total);
+			assert_int_equal(deferred.pos, sync.pos);
+			assert_int_equal(deferred.pos, 97);
+			listwin_free(&sync);
+			listwin_free(&deferred);
+		}
 	}
 	queue_free(&q);
 	free(big.rows);
 	sqlite3_close(d);
+	remove_db(path);
 }
 
 int
