@@ -1012,7 +1012,7 @@ queue_poll(sqlite3 *db, struct queue *q, struct queue_counted *out,
 		rc = -1;
 	}
 	pthread_mutex_unlock(&j->lock);
-	/* Run on the spot, the job filled this very table. */
+	/* A job run on the UI's own connection filled this very table. */
 	if (rc == 0 && n > 0 && j->db != db) {
 		if (prepare(db, "INSERT OR IGNORE INTO " HITS "(id) VALUES (?)",
 		    &ins, NULL) != 0 || run(db, "SAVEPOINT queue_poll", err,

@@ -4,7 +4,8 @@
 # Asserts nothing.
 #
 #   sync initial_DATA[_low_bandwidth] records=N requests=Q bytes=B
-#        bytes_per_record=X seconds=S records_per_s=R runs=K
+#        bytes_per_record=X seconds=S seconds_min=S seconds_max=S
+#        records_per_s=R runs=K
 #   sync idle[_low_bandwidth] poll_bytes=N cycles=K hour_bytes=H real_wait_s=W
 #        real_ttl_s=T measured_wait_s=w measured_ttl_s=t method=scaled
 #   sync message bytes=N feed_entries=E requests=Q
@@ -149,7 +150,7 @@ until_polls() {
 # initial DATA SPORT PPORT PART LOW: bytes through the proxy, then time
 # straight to mktd.
 initial() {
-	local data=$1 sport=$2 pport=$3 part=$4 low=$5 d a b n t i times=()
+	local data=$1 sport=$2 pport=$3 part=$4 low=$5 d a b n t lo hi i times=()
 	d="$tmp/$part-bytes"
 	conf "$d" "$pport" "$low"
 	a=$(stats "$pport")
@@ -164,10 +165,12 @@ initial() {
 		rm -rf "$d"
 	done
 	t=$(printf '%s\n' "${times[@]}" | median)
-	echo "$a $b $n $t" | awk -v p="$part" -v k="$RUNS" '{
+	lo=$(printf '%s\n' "${times[@]}" | sort -g | head -1)
+	hi=$(printf '%s\n' "${times[@]}" | sort -g | tail -1)
+	echo "$a $b $n $t $lo $hi" | awk -v p="$part" -v k="$RUNS" '{
 		bytes = $5 - $2 + $6 - $3
-		printf "sync %s records=%d requests=%d bytes=%d bytes_per_record=%.1f seconds=%.3f records_per_s=%.0f runs=%d\n",
-		    p, $7, $4 - $1, bytes, bytes / $7, $8, $7 / $8, k }'
+		printf "sync %s records=%d requests=%d bytes=%d bytes_per_record=%.1f seconds=%.3f seconds_min=%.3f seconds_max=%.3f records_per_s=%.0f runs=%d\n",
+		    p, $7, $4 - $1, bytes, bytes / $7, $8, $9, $10, $7 / $8, k }'
 }
 
 if want initial; then
