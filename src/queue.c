@@ -1127,23 +1127,3 @@ queue_total_now(sqlite3 *db, const struct queue *q)
 		return -1;
 	return store_scalar(db, "SELECT count(*) FROM conversations");
 }
-
-int
-queue_counts(sqlite3 *db, const struct queue *q, long long counts[QV_COUNT])
-{
-	char *text = counts_sql(q);
-	sqlite3_stmt *st;
-	int rc;
-
-	rc = sqlite3_prepare_v2(db, text, -1, &st, NULL);
-	free(text);
-	if (rc != SQLITE_OK)
-		return -1;
-	/* queue_bind only reads the queue. */
-	queue_bind((void *)(uintptr_t)q, st);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		for (int v = 0; v < QV_COUNT; v++)
-			counts[v] = sqlite3_column_int64(st, v);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -1;
-}

@@ -162,8 +162,4 @@ bool	 queue_busy(const struct queue *q);
  * no filter or search), else -1. */
 long long queue_total_now(sqlite3 *db, const struct queue *q);
 
-/* The same counts at once, on this connection. */
-int	 queue_counts(sqlite3 *db, const struct queue *q,
-	    long long counts[QV_COUNT]);
-
 #endif

@@ -107,6 +107,16 @@ api_login() {
 	[ -n "$TOKEN" ]
 }
 
+# manager_online: mktd up, mkt signed in as the manager at 120x30, online
+# and showing its conversations (the start of most sync tests).
+manager_online() {
+	mktd_start || exit 1
+	write_conf manager@demo.mkt demo
+	e2e_start 120 30 -- --config "$CONF"
+	check "mkt logs in and goes online" 'manager@demo\.mkt │ online' 15
+	check "the conversations list fills" "$CONV_ROW" 15
+}
+
 # The bottom line: the status bar, or the command line.
 status_line() { screen | tail -1; }
 # line N: the screen's Nth line.

@@ -7,11 +7,7 @@ cd "$(dirname "$0")/../.."
 . tests/e2e/lib.sh
 . tests/e2e/lib_sync.sh
 
-mktd_start || exit 1
-write_conf manager@demo.mkt demo
-e2e_start 120 30 -- --config "$CONF"
-check "mkt logs in and goes online" 'manager@demo\.mkt │ online' 15
-check "the conversations list fills" "$CONV_ROW" 15
+manager_online
 
 feed_mark || exit 1
 port=$MKTD_PORT

@@ -13,14 +13,7 @@ cd "$(dirname "$0")/../.."
 . tests/e2e/lib.sh
 . tests/e2e/lib_sync.sh
 
-# line N: the screen's Nth line.
-# view_count NAME: the count of a view in the tab line.
-
-mktd_start || exit 1
-write_conf manager@demo.mkt demo
-e2e_start 120 30 -- --config "$CONF"
-check "mkt logs in and goes online" 'manager@demo\.mkt │ online' 15
-check "the conversations list fills" "$CONV_ROW" 15
+manager_online
 check "the tab line shows every view with its count, All by default" \
     '^ Mine [0-9]+  Unassigned [0-9]+  Waiting [0-9]+  Unpaid [0-9]+  All [0-9]+  Resolved [0-9]+  sort activity' 5
 me=$(user_id manager@demo.mkt)

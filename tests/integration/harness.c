@@ -643,3 +643,16 @@ api_get_port(int port, const char *path)
 
 	return api_call(&m, NULL, "GET", path, NULL, NULL);
 }
+
+char *
+text_repeat(const char *unit, size_t n)
+{
+	size_t len = strlen(unit);
+	char *s = malloc(len * n + 1);
+
+	assert_non_null(s);
+	for (size_t i = 0; i < n; i++)
+		memcpy(s + i * len, unit, len);
+	s[len * n] = '\0';
+	return s;
+}

@@ -109,6 +109,8 @@ void		 reply_expect(const struct api_reply *r, long want,
 const char	*json_str(const cJSON *j, const char *path);
 /* The number at a dotted path, or def when absent. */
 double		 json_num(const cJSON *j, const char *path, double def);
+/* unit repeated n times, malloc'd. */
+char		*text_repeat(const char *unit, size_t n);
 
 /* Read-only looks at mktd's database (mktd_db_path), for what the API does
  * not show.  int64 parameters are bound in order; an SQL error fails the

@@ -109,20 +109,6 @@ made(int64_t company, const char *code, const char *content)
 	return id;
 }
 
-/* unit repeated n times. */
-static char *
-repeat(const char *unit, size_t n)
-{
-	size_t len = strlen(unit);
-	char *s = malloc(len * n + 1);
-
-	assert_non_null(s);
-	for (size_t i = 0; i < n; i++)
-		memcpy(s + i * len, unit, len);
-	s[len * n] = '\0';
-	return s;
-}
-
 /* The entry of the feed after since for canned_response id, as role sees
  * it: 1 upsert, 2 tombstone, 0 none. */
 static int
@@ -403,8 +389,8 @@ test_create_validation(void **state)
 		    "\"\xed\xa0\x80\"}", "content" },
 	};
 	int64_t n = rows(), seq = feed_head();
-	char *c64 = repeat("a", 64), *c65 = repeat("a", 65);
-	char *t7000 = repeat("я", 7000), *t7001 = repeat("я", 7001);
+	char *c64 = text_repeat("a", 64), *c65 = text_repeat("a", 65);
+	char *t7000 = text_repeat("я", 7000), *t7001 = text_repeat("я", 7001);
 	char body[256], what[64];
 	struct api_reply rep;
 

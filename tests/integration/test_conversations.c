@@ -161,20 +161,6 @@ message_body(const char *kind, const char *text)
 	return s;
 }
 
-/* unit repeated n times. */
-static char *
-repeat(const char *unit, size_t n)
-{
-	size_t len = strlen(unit);
-	char *s = malloc(len * n + 1);
-
-	assert_non_null(s);
-	for (size_t i = 0; i < n; i++)
-		memcpy(s + i * len, unit, len);
-	s[len * n] = '\0';
-	return s;
-}
-
 static struct api_reply
 send_message(enum role r, int64_t id, const char *kind, const char *text)
 {
@@ -316,7 +302,7 @@ static void
 test_reply_preview_is_the_first_120_characters(void **state)
 {
 	int64_t id = conv_pick(SHARED " AND ch.platform = 'telegram'");
-	char *text = repeat("ж", 300), *preview;
+	char *text = text_repeat("ж", 300), *preview;
 	struct api_reply rep;
 
 	(void)state;
@@ -394,14 +380,14 @@ test_reply_caps_per_channel_in_characters(void **state)
 
 		/* Cyrillic: two bytes a character, so a byte count would
 		 * refuse half of what is allowed. */
-		text = repeat("я", caps[i].cap);
+		text = text_repeat("я", caps[i].cap);
 		rep = send_message(ADMIN, id, "text", text);
 		snprintf(what, sizeof what, "%s at the cap", caps[i].platform);
 		expect_case(rep, 201, NULL, NULL, what);
 		api_reply_free(&rep);
 		free(text);
 
-		text = repeat("я", caps[i].cap + 1);
+		text = text_repeat("я", caps[i].cap + 1);
 		rep = send_message(ADMIN, id, "text", text);
 		snprintf(what, sizeof what, "%s over the cap",
 		    caps[i].platform);
@@ -437,7 +423,7 @@ test_reply_cap_counts_code_points(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		char *text = repeat(cases[i].unit, cases[i].n);
+		char *text = text_repeat(cases[i].unit, cases[i].n);
 		struct api_reply rep = send_message(CLIENT, id, cases[i].kind,
 		    text);
 
@@ -909,8 +895,8 @@ test_labels(void **state)
 	api_reply_free(&rep);
 
 	/* 32 characters, 64 bytes: fits; 33 do not */
-	l32 = repeat("щ", 32);
-	l33 = repeat("щ", 33);
+	l32 = text_repeat("щ", 32);
+	l33 = text_repeat("щ", 33);
 	{
 		char body[256];
 
@@ -1649,7 +1635,7 @@ test_inbound_large_hostile_body_is_stored_as_is(void **state)
 	    "👩‍👩‍👧‍👦 🇪🇸 \xc2\x9b tab\there\r\n";
 	int64_t ch = channel_pick(SHARED " AND ch.platform = 'whatsapp'");
 	size_t n = 200 * 1024 / (sizeof unit - 1) + 1;
-	char *text = repeat(unit, n), *body, *stored, *preview;
+	char *text = text_repeat(unit, n), *body, *stored, *preview;
 	struct api_reply rep;
 	int64_t mid, conv;
 
